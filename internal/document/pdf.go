@@ -234,7 +234,9 @@ func (w *writer) section(num, title string) {
 	p.SetY(y + 7 + 1)
 }
 
-// block prints a sub-heading inside a section (one per person).
+// block prints a sub-heading inside a section (one per person), kept together with the
+// first rows that follow. A block may continue on the next page: moving a whole person to a
+// new page would leave half-empty pages.
 func (w *writer) block(num, title string) {
 	p := w.pdf
 	w.ensure(7 + 3*(lineH+2*rowPad))

@@ -1,0 +1,61 @@
+package document
+
+import (
+	"bytes"
+	"testing"
+
+	"codeberg.org/go-pdf/fpdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
+)
+
+// The document benchmarks measure whole renders. BenchmarkBaselineCoreFont is the bare fpdf
+// floor (one A4 page, a built-in font, nothing embedded) and BenchmarkFontLoad the part of
+// every render that fpdf cannot share between documents: parsing the two TrueType fonts.
+// Compare them in the same run:
+//
+//	go test ./internal/document -run '^$' -bench . -benchmem
+
+func BenchmarkRender(b *testing.B) {
+	for _, d := range testDocs() {
+		b.Run(d.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				out, err := d.render()
+				if err != nil || len(out) == 0 {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkFontLoad(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		p := fpdf.New("P", "mm", "A4", "")
+		p.AliasNbPages("{nb}")
+		p.AddUTF8FontFromBytes(family, "", goregular.TTF)
+		p.AddUTF8FontFromBytes(family, "B", gobold.TTF)
+		if p.Err() {
+			b.Fatal(p.Error())
+		}
+	}
+}
+
+func BenchmarkBaselineCoreFont(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		p := fpdf.New("P", "mm", "A4", "")
+		p.AddPage()
+		p.SetFont("Helvetica", "", 10)
+		for i := range 40 {
+			p.SetXY(20, 20+float64(i)*6)
+			p.CellFormat(170, 5, "Gewerbe-Anmeldung nach § 14 GewO", "", 0, "L", false, 0, "")
+		}
+		var buf bytes.Buffer
+		if err := p.Output(&buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
