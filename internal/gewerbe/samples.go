@@ -44,11 +44,15 @@ func Sample(name string, today time.Time) []byte {
 	if err != nil {
 		return nil
 	}
-	day := berlinDate(today)
+	return expandDates(raw, berlinDate(today))
+}
+
+// expandDates replaces every date placeholder in raw by the date it stands for from day.
+func expandDates(raw []byte, day time.Time) []byte {
 	return placeholder.ReplaceAllFunc(raw, func(m []byte) []byte {
 		sub := placeholder.FindSubmatch(m)
 		n, _ := strconv.Atoi(string(sub[1])) // "" → 0
-		d := day
+		var d time.Time
 		switch string(sub[2]) {
 		case "M":
 			d = addMonths(day, n)

@@ -479,7 +479,8 @@ func (c *checker) r6Funktion(a *Anzeige) {
 		return
 	}
 	for _, p := range a.Personen {
-		if slices.Contains(roles, p.Funktion) {
+		// A missing or unknown funktion is reported on its own; it might be the one R6 needs.
+		if slices.Contains(roles, p.Funktion) || !slices.Contains(funktionen, p.Funktion) {
 			return
 		}
 	}
