@@ -1,0 +1,211 @@
+// Package jobs runs durable background work. Jobs are rows in the database, inserted in the
+// same transaction as the data they belong to (so a rollback removes them), claimed with a
+// lease by any node, retried with exponential back-off and jitter, and moved to a dead state
+// after their last attempt. A crashed worker's lease runs out and the job is claimed again, so
+// every handler must be idempotent.
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Job is one unit of background work.
+type Job struct {
+	ID          string
+	Kind        string
+	TenantAGS   string
+	Payload     json.RawMessage
+	Attempts    int // attempts made before this one
+	MaxAttempts int
+	RunAt       time.Time
+	UniqueKey   string // optional: at most one job with this key ever exists
+	LastError   string
+	State       string
+	CreatedAt   time.Time
+}
+
+// Job states.
+const (
+	StateQueued  = "queued"
+	StateRunning = "running"
+	StateDone    = "done"
+	StateDead    = "dead"
+)
+
+// Store is what the runner needs from the database.
+type Store interface {
+	// ClaimJobs leases up to limit due jobs of the given kinds to worker until leaseUntil and
+	// returns them; a running job whose lease ran out counts as due.
+	ClaimJobs(ctx context.Context, worker string, kinds []string, now, leaseUntil time.Time, limit int) ([]Job, error)
+	// CompleteJob marks a job done.
+	CompleteJob(ctx context.Context, id string, now time.Time) error
+	// RetryJob records a failed attempt; dead marks it as finally failed.
+	RetryJob(ctx context.Context, id string, now, next time.Time, errText string, dead bool) error
+}
+
+// Handler does the work of one job. Returning an error retries it; wrap the error with
+// Permanent to move it to the dead state at once.
+type Handler func(ctx context.Context, j Job) error
+
+type permanent struct{ error }
+
+// Permanent marks an error as not worth retrying.
+func Permanent(err error) error { return permanent{err} }
+
+// Backoff returns the delay before attempt n+1 (n ≥ 1): exponential from 10 s, capped at
+// 6 h, with ±20 % jitter. With the default 25 attempts a job is retried for more than 72 h.
+func Backoff(n int, r *rand.Rand) time.Duration {
+	d := 10 * time.Second
+	for i := 1; i < n && d < 6*time.Hour; i++ {
+		d *= 2
+	}
+	d = min(d, 6*time.Hour)
+	jitter := 0.8 + 0.4*r.Float64()
+	return time.Duration(float64(d) * jitter)
+}
+
+// Runner claims and runs jobs.
+type Runner struct {
+	Store    Store
+	Worker   string
+	Now      func() time.Time
+	Log      *slog.Logger
+	Workers  int           // concurrent handlers (default 4)
+	Poll     time.Duration // idle poll interval (default 500 ms)
+	Lease    time.Duration // lease per claim (default 2 min)
+	handlers map[string]Handler
+	wake     chan struct{}
+	rnd      *rand.Rand
+	mu       sync.Mutex
+}
+
+// Register adds the handler for a job kind.
+func (r *Runner) Register(kind string, h Handler) {
+	if r.handlers == nil {
+		r.handlers = map[string]Handler{}
+	}
+	r.handlers[kind] = h
+}
+
+// Wake tells an idle runner that new jobs may be due (called after a commit that enqueued).
+func (r *Runner) Wake() {
+	if r.wake == nil {
+		return
+	}
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Init prepares the runner; Run calls it, but callers that want Wake to work before Run
+// starts may call it first.
+func (r *Runner) Init() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.wake == nil {
+		r.wake = make(chan struct{}, 1)
+	}
+	if r.rnd == nil {
+		r.rnd = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	}
+}
+
+// Run works until ctx is cancelled, then waits for running handlers to finish.
+func (r *Runner) Run(ctx context.Context) {
+	r.Init()
+	workers := r.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	poll := r.Poll
+	if poll <= 0 {
+		poll = 500 * time.Millisecond
+	}
+	lease := r.Lease
+	if lease <= 0 {
+		lease = 2 * time.Minute
+	}
+	kinds := make([]string, 0, len(r.handlers))
+	for k := range r.handlers {
+		kinds = append(kinds, k)
+	}
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-r.wake:
+		}
+		free := workers - len(sem)
+		if free <= 0 {
+			timer.Reset(poll / 5)
+			continue
+		}
+		now := r.Now()
+		batch, err := r.Store.ClaimJobs(ctx, r.Worker, kinds, now, now.Add(lease), free)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.Log.Error("claim jobs", "err", err)
+			}
+			timer.Reset(poll)
+			continue
+		}
+		for _, j := range batch {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(j Job) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				r.runOne(context.WithoutCancel(ctx), j)
+			}(j)
+		}
+		if len(batch) == free {
+			timer.Reset(0) // more may be waiting
+		} else {
+			timer.Reset(poll)
+		}
+	}
+}
+
+func (r *Runner) runOne(ctx context.Context, j Job) {
+	h := r.handlers[j.Kind]
+	var err error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic: %v", p)
+			}
+		}()
+		err = h(ctx, j)
+	}()
+	now := r.Now()
+	if err == nil {
+		if cerr := r.Store.CompleteJob(ctx, j.ID, now); cerr != nil {
+			r.Log.Error("complete job", "job", j.ID, "err", cerr)
+		}
+		return
+	}
+	attempt := j.Attempts + 1
+	var p permanent
+	dead := errors.As(err, &p) || attempt >= j.MaxAttempts
+	r.mu.Lock()
+	next := now.Add(Backoff(attempt, r.rnd))
+	r.mu.Unlock()
+	r.Log.Warn("job failed", "job", j.ID, "kind", j.Kind, "attempt", attempt, "dead", dead, "err", err)
+	if rerr := r.Store.RetryJob(ctx, j.ID, now, next, err.Error(), dead); rerr != nil {
+		r.Log.Error("retry job", "job", j.ID, "err", rerr)
+	}
+}

@@ -1,0 +1,128 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/rathaus-egov/rathaus/internal/identity"
+	"github.com/rathaus-egov/rathaus/internal/jobs"
+)
+
+// EnqueueJob inserts a job inside tx. A job with a UniqueKey that already exists is not
+// inserted again (and no error is returned), so enqueueing is idempotent.
+func EnqueueJob(ctx context.Context, tx *Tx, j *jobs.Job, now time.Time) error {
+	if j.ID == "" {
+		j.ID = identity.NewID()
+	}
+	if j.MaxAttempts == 0 {
+		j.MaxAttempts = 25
+	}
+	if j.RunAt.IsZero() {
+		j.RunAt = now
+	}
+	var uk any
+	if j.UniqueKey != "" {
+		uk = j.UniqueKey
+	}
+	ts := FormatTime(now)
+	q := `INSERT INTO jobs (id, kind, tenant_ags, payload, state, run_at, attempts, max_attempts, unique_key, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?)`
+	if j.UniqueKey != "" {
+		q += ` ON CONFLICT (unique_key) DO NOTHING`
+	}
+	_, err := tx.Exec(ctx, q, j.ID, j.Kind, j.TenantAGS, string(j.Payload), FormatTime(j.RunAt), j.MaxAttempts, uk, ts, ts)
+	return err
+}
+
+// ClaimJobs implements jobs.Store.
+func (db *DB) ClaimJobs(ctx context.Context, worker string, kinds []string, now, leaseUntil time.Time, limit int) ([]jobs.Job, error) {
+	if len(kinds) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ")
+	n := FormatTime(now)
+	args := []any{worker, FormatTime(leaseUntil), FormatTime(now)}
+	sub := `SELECT id FROM jobs WHERE kind IN (` + ph + `) AND ((state = 'queued' AND run_at <= ?) OR (state = 'running' AND locked_until < ?)) ORDER BY run_at LIMIT ?`
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	args = append(args, n, n, limit)
+	if db.Dialect == Postgres {
+		sub += ` FOR UPDATE SKIP LOCKED`
+	}
+	q := `UPDATE jobs SET state = 'running', locked_by = ?, locked_until = ?, updated_at = ? WHERE id IN (` + sub + `)
+	      RETURNING id, kind, tenant_ags, payload, attempts, max_attempts, run_at, COALESCE(unique_key, ''), last_error, created_at`
+	var out []jobs.Job
+	err := db.InTx(ctx, func(tx *Tx) error {
+		out = out[:0]
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var j jobs.Job
+			var payload, runAt, created string
+			if err := rows.Scan(&j.ID, &j.Kind, &j.TenantAGS, &payload, &j.Attempts, &j.MaxAttempts, &runAt, &j.UniqueKey, &j.LastError, &created); err != nil {
+				return err
+			}
+			j.Payload, j.RunAt, j.CreatedAt, j.State = []byte(payload), ParseTime(runAt), ParseTime(created), jobs.StateRunning
+			out = append(out, j)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// CompleteJob implements jobs.Store.
+func (db *DB) CompleteJob(ctx context.Context, id string, now time.Time) error {
+	_, err := db.Exec(ctx, `UPDATE jobs SET state = 'done', attempts = attempts + 1, locked_by = '', locked_until = '', last_error = '', updated_at = ? WHERE id = ?`, FormatTime(now), id)
+	return err
+}
+
+// RetryJob implements jobs.Store.
+func (db *DB) RetryJob(ctx context.Context, id string, now, next time.Time, errText string, dead bool) error {
+	state := jobs.StateQueued
+	if dead {
+		state = jobs.StateDead
+	}
+	if len(errText) > 2000 {
+		errText = errText[:2000]
+	}
+	_, err := db.Exec(ctx, `UPDATE jobs SET state = ?, attempts = attempts + 1, run_at = ?, locked_by = '', locked_until = '', last_error = ?, updated_at = ? WHERE id = ?`,
+		state, FormatTime(next), errText, FormatTime(now), id)
+	return err
+}
+
+// QueueDepth counts jobs per state (for metrics and the admin view).
+func (db *DB) QueueDepth(ctx context.Context) (map[string]int, error) {
+	rows, err := db.Query(ctx, `SELECT state, COUNT(*) FROM jobs WHERE state <> 'done' GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{jobs.StateQueued: 0, jobs.StateRunning: 0, jobs.StateDead: 0}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
+
+// GetJob returns a job by id (for tests and the admin view).
+func (db *DB) GetJob(ctx context.Context, id string) (*jobs.Job, error) {
+	var j jobs.Job
+	var payload, runAt, created string
+	err := db.QueryRow(ctx, `SELECT id, kind, tenant_ags, payload, state, attempts, max_attempts, run_at, COALESCE(unique_key, ''), last_error, created_at FROM jobs WHERE id = ?`, id).
+		Scan(&j.ID, &j.Kind, &j.TenantAGS, &payload, &j.State, &j.Attempts, &j.MaxAttempts, &runAt, &j.UniqueKey, &j.LastError, &created)
+	if err == sql.ErrNoRows {
+		return nil, err
+	}
+	j.Payload, j.RunAt, j.CreatedAt = []byte(payload), ParseTime(runAt), ParseTime(created)
+	return &j, err
+}

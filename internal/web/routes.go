@@ -1,0 +1,80 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/rathaus-egov/rathaus/internal/identity"
+)
+
+// Access says who may call a route.
+type Access int
+
+// Access rules.
+const (
+	AccessPublic Access = iota // anyone
+	AccessUser                 // any logged-in account
+	AccessStaff                // staff or platform admin; tenant checks inside (404 for other tenants)
+	AccessAdmin                // platform admin
+	AccessToken                // API token with Scope
+)
+
+// Route is one entry of the route table. The table reads like a site map; tests walk it
+// (security matrix, OpenAPI sync), so every route must be listed here.
+type Route struct {
+	Name    string
+	Method  string
+	Pattern string
+	Access  Access
+	Scope   identity.Scope
+	MaxBody int64 // request body limit; 0 = MaxFormBody
+	NoCSRF  bool  // only for endpoints without a session (none of the portal's forms)
+	API     bool  // documented in the OpenAPI document
+	Handler func(http.ResponseWriter, *http.Request) error
+}
+
+func (s *Server) routeTable() []Route {
+	return []Route{
+		// Portal
+		{Name: "home", Method: "GET", Pattern: "/{$}", Handler: s.home},
+		{Name: "static", Method: "GET", Pattern: "/static/{name}", Handler: s.staticFile},
+		{Name: "barrierefreiheit", Method: "GET", Pattern: "/barrierefreiheit", Handler: s.infoPage("a11y")},
+		{Name: "leichte_sprache", Method: "GET", Pattern: "/leichte-sprache", Handler: s.infoPage("easy")},
+		{Name: "impressum", Method: "GET", Pattern: "/impressum", Handler: s.infoPage("imprint")},
+		{Name: "datenschutz", Method: "GET", Pattern: "/datenschutz", Handler: s.infoPage("privacy")},
+
+		// Accounts
+		{Name: "register_form", Method: "GET", Pattern: "/registrieren", Handler: s.registerForm},
+		{Name: "register", Method: "POST", Pattern: "/registrieren", Handler: s.register},
+		{Name: "register_sent", Method: "GET", Pattern: "/registrieren/gesendet", Handler: s.registerSent},
+		{Name: "register_confirm", Method: "GET", Pattern: "/registrieren/bestaetigen", Handler: s.registerConfirm},
+		{Name: "login_form", Method: "GET", Pattern: "/anmelden", Handler: s.loginForm},
+		{Name: "login", Method: "POST", Pattern: "/anmelden", Handler: s.login},
+		{Name: "logout", Method: "POST", Pattern: "/abmelden", Handler: s.logout},
+		{Name: "reset_form", Method: "GET", Pattern: "/passwort-vergessen", Handler: s.resetForm},
+		{Name: "reset_request", Method: "POST", Pattern: "/passwort-vergessen", Handler: s.resetRequest},
+		{Name: "reset_new_form", Method: "GET", Pattern: "/passwort-neu", Handler: s.resetNewForm},
+		{Name: "reset_new", Method: "POST", Pattern: "/passwort-neu", Handler: s.resetNew},
+		{Name: "account", Method: "GET", Pattern: "/konto", Access: AccessUser, Handler: s.account},
+		{Name: "account_export", Method: "GET", Pattern: "/konto/export", Access: AccessUser, Handler: s.accountExport},
+		{Name: "org_create", Method: "POST", Pattern: "/konto/unternehmen", Access: AccessUser, Handler: s.orgCreate},
+		{Name: "org_member_add", Method: "POST", Pattern: "/konto/unternehmen/{id}/mitglieder", Access: AccessUser, Handler: s.orgMemberAdd},
+
+		// Staff and administration
+		{Name: "staff_home", Method: "GET", Pattern: "/amt", Access: AccessStaff, Handler: s.staffHome},
+		{Name: "admin_tenants", Method: "GET", Pattern: "/verwaltung/gemeinden", Access: AccessStaff, Handler: s.adminTenants},
+		{Name: "admin_tenant", Method: "GET", Pattern: "/verwaltung/gemeinden/{ags}", Access: AccessStaff, Handler: s.adminTenant},
+		{Name: "admin_office_save", Method: "POST", Pattern: "/verwaltung/gemeinden/{ags}/aemter/{id}", Access: AccessStaff, Handler: s.adminOfficeSave},
+		{Name: "admin_settings_save", Method: "POST", Pattern: "/verwaltung/gemeinden/{ags}/einstellungen", Access: AccessStaff, Handler: s.adminSettingsSave},
+		{Name: "admin_delegation_save", Method: "POST", Pattern: "/verwaltung/gemeinden/{ags}/uebertragung", Access: AccessAdmin, Handler: s.adminDelegationSave},
+
+		// API
+		{Name: "api_tenants", Method: "GET", Pattern: "/api/v1/tenants", API: true, Handler: s.apiTenants},
+		{Name: "api_tenant", Method: "GET", Pattern: "/api/v1/tenants/{ags}", API: true, Handler: s.apiTenant},
+		{Name: "api_openapi", Method: "GET", Pattern: "/api/v1/openapi.json", Handler: s.apiOpenAPI},
+
+		// Operations
+		{Name: "healthz", Method: "GET", Pattern: "/healthz", Handler: s.healthz},
+		{Name: "readyz", Method: "GET", Pattern: "/readyz", Handler: s.readyz},
+		{Name: "metrics", Method: "GET", Pattern: "/metrics", Handler: s.metricsHandler},
+	}
+}

@@ -1,0 +1,160 @@
+// Package web is the HTTP adapter: the citizen portal, the staff and admin pages, the JSON
+// API and the operational endpoints. Handlers return errors; one adapter (serveError) turns
+// them into the error page or an RFC 9457 problem document.
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rathaus-egov/rathaus/internal/jobs"
+	"github.com/rathaus-egov/rathaus/internal/sqlstore"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Config wires the server.
+type Config struct {
+	DB       *sqlstore.DB
+	Log      *slog.Logger
+	Now      func() time.Time
+	BaseURL  string // public URL without trailing slash, used in mails
+	Jobs     *jobs.Runner
+	Registry *prometheus.Registry
+	Secure   bool // cookies with Secure flag and HSTS (served over TLS)
+}
+
+// Server serves every HTTP endpoint.
+type Server struct {
+	Config
+	pages   map[string]map[string]*template.Template // lang → page → template
+	static  map[string][]byte                        // hashed name → content
+	css     string                                   // hashed URL of the stylesheet
+	routes  []Route
+	mux     *http.ServeMux
+	metrics *metrics
+}
+
+// New builds the server; a broken template fails here, not in a request.
+func New(cfg Config) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{Config: cfg}
+	if err := s.loadStatic(); err != nil {
+		return nil, err
+	}
+	if err := s.loadTemplates(); err != nil {
+		return nil, err
+	}
+	s.metrics = newMetrics(cfg.Registry, cfg.DB)
+	s.routes = s.routeTable()
+	s.mux = http.NewServeMux()
+	for _, r := range s.routes {
+		s.mux.Handle(r.Method+" "+r.Pattern, s.wrap(r))
+	}
+	s.mux.Handle("/", s.wrap(Route{Name: "notfound", Pattern: "/", Handler: func(w http.ResponseWriter, r *http.Request) error {
+		return errNotFound
+	}}))
+	return s, nil
+}
+
+// Routes returns the route table (for tests: security matrix, OpenAPI sync).
+func (s *Server) Routes() []Route { return s.routes }
+
+// Handler returns the root handler with the outer middleware.
+func (s *Server) Handler() http.Handler {
+	return s.outer(s.mux)
+}
+
+func (s *Server) loadStatic() error {
+	s.static = map[string][]byte{}
+	return fs.WalkDir(assets, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := assets.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		ext := path.Ext(p)
+		name := strings.TrimSuffix(path.Base(p), ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		s.static[name] = b
+		if path.Base(p) == "app.css" {
+			s.css = "/static/" + name
+		}
+		return nil
+	})
+}
+
+func (s *Server) loadTemplates() error {
+	s.pages = map[string]map[string]*template.Template{}
+	entries, err := fs.Glob(assets, "templates/page_*.html")
+	if err != nil {
+		return err
+	}
+	for _, lang := range Langs {
+		funcs := template.FuncMap{
+			"t":    func(key string, args ...any) string { return T(lang, key, args...) },
+			"lang": func() string { return lang },
+			"fmtDate": func(t time.Time) string {
+				if t.IsZero() {
+					return "—"
+				}
+				return t.In(berlin).Format("02.01.2006")
+			},
+			"fmtDateTime": func(t time.Time) string {
+				if t.IsZero() {
+					return "—"
+				}
+				return t.In(berlin).Format("02.01.2006, 15:04") + " Uhr"
+			},
+			"join": strings.Join,
+		}
+		base, err := template.New("base.html").Funcs(funcs).ParseFS(assets, "templates/base.html")
+		if err != nil {
+			return fmt.Errorf("template base: %w", err)
+		}
+		s.pages[lang] = map[string]*template.Template{}
+		for _, e := range entries {
+			name := strings.TrimSuffix(strings.TrimPrefix(path.Base(e), "page_"), ".html")
+			t, err := template.Must(base.Clone()).ParseFS(assets, e)
+			if err != nil {
+				return fmt.Errorf("template %s: %w", e, err)
+			}
+			s.pages[lang][name] = t
+		}
+	}
+	return nil
+}
+
+// Ready reports whether the database answers and is migrated.
+func (s *Server) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	applied, latest, err := s.DB.SchemaStatus(ctx)
+	if err != nil {
+		return err
+	}
+	if applied < latest {
+		return fmt.Errorf("schema at version %d, %d expected", applied, latest)
+	}
+	return nil
+}
