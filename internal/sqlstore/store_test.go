@@ -1,0 +1,353 @@
+package sqlstore_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rathaus-egov/rathaus/internal/apperr"
+	"github.com/rathaus-egov/rathaus/internal/audit"
+	"github.com/rathaus-egov/rathaus/internal/identity"
+	"github.com/rathaus-egov/rathaus/internal/jobs"
+	"github.com/rathaus-egov/rathaus/internal/refdata"
+	"github.com/rathaus-egov/rathaus/internal/sqlstore"
+	"github.com/rathaus-egov/rathaus/internal/tenant"
+	"github.com/rathaus-egov/rathaus/internal/testenv"
+)
+
+var t0 = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+
+// forEachDB runs the test on a fresh SQLite file and, when RATHAUS_TEST_POSTGRES_URL is set
+// (always in CI, where a missing server fails), on a fresh PostgreSQL database.
+func forEachDB(t *testing.T, fn func(t *testing.T, db *sqlstore.DB)) {
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, open(t, filepath.Join(t.TempDir(), "test.db")))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, open(t, testenv.FreshPostgres(t)))
+	})
+}
+
+func open(t *testing.T, dsn string) *sqlstore.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnsureKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func seedTenants(t *testing.T, db *sqlstore.DB) {
+	t.Helper()
+	gs, err := refdata.Gemeinden()
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, updated, err := db.ImportTenants(context.Background(), gs, t0)
+	if err != nil || added != 418 || updated != 0 {
+		t.Fatalf("import: added %d updated %d err %v", added, updated, err)
+	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		applied, err := db.Migrate(ctx)
+		if err != nil || len(applied) != 0 {
+			t.Fatalf("second migrate applied %v, %v", applied, err)
+		}
+		cur, latest, err := db.SchemaStatus(ctx)
+		if err != nil || cur != latest || cur == 0 {
+			t.Fatalf("schema %d of %d: %v", cur, latest, err)
+		}
+	})
+}
+
+func TestTenants(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		seedTenants(t, db)
+		ts, err := db.ListTenants(ctx)
+		if err != nil || len(ts) != 418 {
+			t.Fatalf("list: %d %v", len(ts), err)
+		}
+		le, err := db.GetTenant(ctx, "14713000")
+		if err != nil || le.Name != "Leipzig, Stadt" || len(le.PLZ) == 0 {
+			t.Fatalf("Leipzig: %+v %v", le, err)
+		}
+		if _, err := db.GetTenant(ctx, "99999999"); apperr.KindOf(err) != apperr.KindNotFound {
+			t.Fatalf("unknown AGS: %v", err)
+		}
+		byPLZ, err := db.TenantsByPLZ(ctx, "04109")
+		if err != nil || len(byPLZ) != 1 || byPLZ[0].AGS != "14713000" {
+			t.Fatalf("04109: %+v %v", byPLZ, err)
+		}
+		// Re-import updates and keeps offices.
+		gs, _ := refdata.Gemeinden()
+		added, updated, err := db.ImportTenants(ctx, gs, t0)
+		if err != nil || added != 0 || updated != 418 {
+			t.Fatalf("re-import: %d %d %v", added, updated, err)
+		}
+		offices, err := db.ListOffices(ctx, "14713000")
+		if err != nil || len(offices) != 2 {
+			t.Fatalf("offices: %+v %v", offices, err)
+		}
+		o := offices[0]
+		o.Telefon, o.Oeffnungszeiten = "0341 123-0", "Mo–Fr 9–12 Uhr"
+		if err := db.SaveOffice(ctx, &o, t0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.GetOffice(ctx, "14713000", o.ID)
+		if err != nil || got.Telefon != "0341 123-0" {
+			t.Fatalf("office: %+v %v", got, err)
+		}
+		// Isolation: the office is not found through another tenant.
+		if _, err := db.GetOffice(ctx, "14612000", o.ID); apperr.KindOf(err) != apperr.KindNotFound {
+			t.Fatalf("office visible through another tenant: %v", err)
+		}
+		o.TenantAGS = "14612000"
+		if err := db.SaveOffice(ctx, &o, t0); apperr.KindOf(err) != apperr.KindNotFound {
+			t.Fatalf("office updated through another tenant: %v", err)
+		}
+		// Delegation.
+		if err := db.SetDelegation(ctx, "14729245", tenant.OfficeGewerbeamt, "14713000", t0); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := db.ResponsibleOffice(ctx, "14729245", tenant.OfficeGewerbeamt)
+		if err != nil || resp.TenantAGS != "14713000" {
+			t.Fatalf("delegated office: %+v %v", resp, err)
+		}
+		if err := db.SetDelegation(ctx, "14729245", tenant.OfficeGewerbeamt, "", t0); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := db.Delegate(ctx, "14729245", tenant.OfficeGewerbeamt); d != "14729245" {
+			t.Fatalf("delegation not removed: %s", d)
+		}
+	})
+}
+
+func TestUsersSessionsTokens(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		seedTenants(t, db)
+		u := &identity.User{Email: "Erika@Example.org", Name: "Erika", Kind: identity.KindStaff, PasswordHash: identity.HashPassword("0123456789"),
+			Roles: []identity.StaffRole{{TenantAGS: "14713000", Role: "sachbearbeitung"}}}
+		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error { return sqlstore.CreateUser(ctx, tx, u, t0) }); err != nil {
+			t.Fatal(err)
+		}
+		dup := &identity.User{Email: "erika@example.org", Name: "X", Kind: identity.KindCitizen}
+		err := db.InTx(ctx, func(tx *sqlstore.Tx) error { return sqlstore.CreateUser(ctx, tx, dup, t0) })
+		if apperr.KindOf(err) != apperr.KindConflict {
+			t.Fatalf("duplicate e-mail: %v", err)
+		}
+		got, err := db.UserByEmail(ctx, " ERIKA@example.org")
+		if err != nil || got.ID != u.ID || !got.IsStaffOf("14713000") || got.IsStaffOf("14612000") {
+			t.Fatalf("user: %+v %v", got, err)
+		}
+		// Sessions expire.
+		s := sqlstore.Session{IDHash: "h1", UserID: u.ID, CSRF: "c", CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(time.Minute)}
+		if err := db.CreateSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.GetSession(ctx, "h1", t0.Add(30*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.GetSession(ctx, "h1", t0.Add(2*time.Minute)); apperr.KindOf(err) != apperr.KindNotFound {
+			t.Fatalf("expired session still valid: %v", err)
+		}
+		// A password change ends every session.
+		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error { return sqlstore.SetPassword(ctx, tx, u.ID, "x", t0) }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.GetSession(ctx, "h1", t0); apperr.KindOf(err) != apperr.KindNotFound {
+			t.Fatalf("session survived password change: %v", err)
+		}
+		// One-time e-mail tokens.
+		err = db.InTx(ctx, func(tx *sqlstore.Tx) error { return sqlstore.CreateEmailToken(ctx, tx, "eh", u.ID, "verify", t0, t0.Add(time.Hour)) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []apperr.Kind{apperr.KindInternal, apperr.KindNotFound} {
+			var uid string
+			err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+				var err error
+				uid, err = sqlstore.UseEmailToken(ctx, tx, "eh", "verify", t0)
+				return err
+			})
+			if (i == 0 && (err != nil || uid != u.ID)) || (i == 1 && apperr.KindOf(err) != want) {
+				t.Fatalf("use %d: %q %v", i, uid, err)
+			}
+		}
+		// API tokens.
+		tok := &identity.Token{Name: "svc", TenantAGS: "14713000", Scopes: []identity.Scope{identity.ScopeSubmit, identity.ScopeRead}}
+		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error { return sqlstore.CreateToken(ctx, tx, tok, "th", t0) }); err != nil {
+			t.Fatal(err)
+		}
+		gt, err := db.TokenByHash(ctx, "th")
+		if err != nil || !gt.Has(identity.ScopeSubmit) || gt.Has(identity.ScopeCases) || gt.TenantAGS != "14713000" {
+			t.Fatalf("token: %+v %v", gt, err)
+		}
+		// Login failures.
+		if err := db.RecordLoginFailure(ctx, []string{"email:a", "ip:1"}, t0); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := db.LoginFailures(ctx, "email:a", t0.Add(-time.Minute)); n != 1 {
+			t.Fatalf("failures: %d", n)
+		}
+	})
+}
+
+func TestAuditChain(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := db.Audit(ctx, t0, audit.Record{Actor: "system", Action: "test"}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		n, err := db.VerifyAudit(ctx)
+		if err != nil || n != 20 {
+			t.Fatalf("verify: %d %v", n, err)
+		}
+		if _, err := db.Exec(ctx, `UPDATE audit_log SET actor = 'evil' WHERE seq = 7`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.VerifyAudit(ctx); err == nil {
+			t.Fatal("altered log verified")
+		}
+	})
+}
+
+func TestJobs(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		// A rollback removes the job with the data.
+		_ = db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			if err := sqlstore.EnqueueJob(ctx, tx, &jobs.Job{Kind: "k", Payload: []byte(`{}`)}, t0); err != nil {
+				t.Fatal(err)
+			}
+			return apperr.Conflict("x", "roll back")
+		})
+		if d, _ := db.QueueDepth(ctx); d["queued"] != 0 {
+			t.Fatalf("rolled-back job exists: %v", d)
+		}
+		// Unique keys make enqueueing idempotent.
+		for i := 0; i < 2; i++ {
+			err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+				return sqlstore.EnqueueJob(ctx, tx, &jobs.Job{Kind: "k", Payload: []byte(`{}`), UniqueKey: "u1", MaxAttempts: 2}, t0)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d, _ := db.QueueDepth(ctx); d["queued"] != 1 {
+			t.Fatalf("unique job enqueued twice: %v", d)
+		}
+		// Two competing workers never get the same job.
+		got1, err := db.ClaimJobs(ctx, "w1", []string{"k"}, t0, t0.Add(time.Minute), 5)
+		if err != nil || len(got1) != 1 {
+			t.Fatalf("claim: %v %v", got1, err)
+		}
+		got2, _ := db.ClaimJobs(ctx, "w2", []string{"k"}, t0, t0.Add(time.Minute), 5)
+		if len(got2) != 0 {
+			t.Fatal("a leased job was claimed twice")
+		}
+		// An expired lease (crashed worker) makes it claimable again.
+		got3, _ := db.ClaimJobs(ctx, "w2", []string{"k"}, t0.Add(2*time.Minute), t0.Add(3*time.Minute), 5)
+		if len(got3) != 1 {
+			t.Fatal("job of a crashed worker not reclaimed")
+		}
+		id := got3[0].ID
+		if err := db.RetryJob(ctx, id, t0, t0.Add(time.Hour), "boom", false); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := db.ClaimJobs(ctx, "w1", []string{"k"}, t0.Add(30*time.Minute), t0.Add(31*time.Minute), 5); len(again) != 0 {
+			t.Fatal("job ran before its back-off")
+		}
+		if err := db.RetryJob(ctx, id, t0, t0, "boom", true); err != nil {
+			t.Fatal(err)
+		}
+		j, err := db.GetJob(ctx, id)
+		if err != nil || j.State != jobs.StateDead || j.LastError != "boom" || j.Attempts != 2 {
+			t.Fatalf("dead job: %+v %v", j, err)
+		}
+	})
+}
+
+func TestRunnerDrainsJobs(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		const n, bad = 50, 10 // every fifth job fails permanently
+		done := make(chan string, n)
+		r := &jobs.Runner{Store: db, Worker: "t", Now: time.Now, Log: testLogger(t), Workers: 4, Poll: 20 * time.Millisecond}
+		r.Register("work", func(ctx context.Context, j jobs.Job) error {
+			if string(j.Payload) == `{"fail":true}` {
+				return jobs.Permanent(apperr.Conflict("x", "permanent"))
+			}
+			done <- j.ID
+			return nil
+		})
+		now := time.Now()
+		err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			for i := 0; i < n; i++ {
+				p := `{}`
+				if i%5 == 0 {
+					p = `{"fail":true}`
+				}
+				if err := sqlstore.EnqueueJob(ctx, tx, &jobs.Job{Kind: "work", Payload: []byte(p)}, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go r.Run(ctx)
+		seen := map[string]bool{}
+		deadline := time.After(20 * time.Second)
+		for len(seen) < n-bad {
+			select {
+			case id := <-done:
+				if seen[id] {
+					t.Fatalf("job %s ran twice", id)
+				}
+				seen[id] = true
+			case <-deadline:
+				d, _ := db.QueueDepth(context.Background())
+				t.Fatalf("only %d of %d jobs ran; depth %v", len(seen), n-bad, d)
+			}
+		}
+		for {
+			d, err := db.QueueDepth(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d["dead"] == bad && d["queued"] == 0 && d["running"] == 0 {
+				break
+			}
+			select {
+			case <-deadline:
+				t.Fatalf("depth %v, want %d dead", d, bad)
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	})
+}
