@@ -26,8 +26,16 @@ var rathausBuild struct {
 
 // BuildRathaus builds ./cmd/rathaus once per test binary and returns the path
 // of the executable. A failed build fails every test that asks for it.
+// RATHAUS_TEST_BINARY names a prebuilt binary to use instead (for example
+// one built with -race).
 func BuildRathaus(t testing.TB) string {
 	t.Helper()
+	if bin := os.Getenv(EnvBinary); bin != "" {
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatalf("testenv: %s: %v", EnvBinary, err)
+		}
+		return bin
+	}
 	rathausBuild.once.Do(func() { rathausBuild.path, rathausBuild.err = buildRathaus() })
 	if rathausBuild.err != nil {
 		t.Fatalf("testenv: build ./cmd/rathaus: %v", rathausBuild.err)

@@ -12,6 +12,7 @@
 //	RATHAUS_TEST_POSTGRES_URL       postgres://… of a server where tests may create databases
 //	RATHAUS_TEST_CHROMIUM           path of Chromium (default /usr/bin/chromium)
 //	RATHAUS_TEST_MAILPIT            path of the mailpit binary (default $(go env GOPATH)/bin/mailpit)
+//	RATHAUS_TEST_BINARY             a prebuilt rathaus binary for BuildRathaus to return instead of building
 package testenv
 
 import (
@@ -26,6 +27,7 @@ const (
 	EnvPostgresURL = "RATHAUS_TEST_POSTGRES_URL"
 	EnvChromium    = "RATHAUS_TEST_CHROMIUM"
 	EnvMailpit     = "RATHAUS_TEST_MAILPIT"
+	EnvBinary      = "RATHAUS_TEST_BINARY"
 )
 
 // RequireAll reports whether every outside service must be present
