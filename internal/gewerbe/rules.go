@@ -295,21 +295,25 @@ var berlin = sync.OnceValue(func() *time.Location {
 })
 
 // berlinDate returns the calendar day t falls on in Germany, as a UTC midnight. Without the
-// time zone database it applies the EU summer-time rule (CEST from the last Sunday of March,
-// 01:00 UTC, to the last Sunday of October, 01:00 UTC), which has held since 1996.
+// time zone database it falls back to berlinOffset.
 func berlinDate(t time.Time) time.Time {
 	if loc := berlin(); loc != nil {
 		t = t.In(loc)
 	} else {
-		u := t.UTC()
-		offset := time.Hour
-		if start, end := lastSunday(u.Year(), time.March), lastSunday(u.Year(), time.October); !u.Before(start) && u.Before(end) {
-			offset = 2 * time.Hour
-		}
-		t = u.Add(offset)
+		t = t.UTC().Add(berlinOffset(t))
 	}
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// berlinOffset is Germany's UTC offset at t by the EU summer-time rule (CEST from the last
+// Sunday of March, 01:00 UTC, to the last Sunday of October, 01:00 UTC), in force since 1996.
+func berlinOffset(t time.Time) time.Duration {
+	u := t.UTC()
+	if !u.Before(lastSunday(u.Year(), time.March)) && u.Before(lastSunday(u.Year(), time.October)) {
+		return 2 * time.Hour
+	}
+	return time.Hour
 }
 
 // lastSunday returns 01:00 UTC on the last Sunday of month m.
