@@ -37,6 +37,15 @@ func CreateUser(ctx context.Context, tx *Tx, u *identity.User, now time.Time) er
 	if u.Lang == "" {
 		u.Lang = "de"
 	}
+	// Check first: on PostgreSQL a failed INSERT aborts the whole transaction, and callers
+	// want to continue (e.g. to mail the owner of the existing account).
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users WHERE email = ?`, identity.NormalizeEmail(u.Email)).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return apperr.Conflict("user.exists", "Für diese E-Mail-Adresse besteht bereits ein Konto.")
+	}
 	ts := FormatTime(now)
 	verified := ""
 	if !u.EmailVerifiedAt.IsZero() {

@@ -149,6 +149,12 @@ func (s *Server) checkCSRF(r *http.Request, st *reqState) error {
 			return errCSRF
 		}
 	}
+	if err := r.ParseForm(); err != nil {
+		if isTooLarge(err) {
+			return err
+		}
+		return &httpError{status: 400, key: "error.invalid", detail: err.Error()}
+	}
 	got := r.PostFormValue("csrf_token")
 	if got == "" {
 		got = r.Header.Get("X-CSRF-Token")
