@@ -396,3 +396,54 @@ func TestPdftotext(t *testing.T) {
 		}
 	}
 }
+
+// TestUnprintableText feeds characters the fonts lack (or fpdf cannot handle) into names: the
+// render must not fail, decomposed letters are composed, and the rest shows as U+FFFD.
+func TestUnprintableText(t *testing.T) {
+	a := anmeldungEinzel()
+	a.Personen[0].Vornamen = "Rene\u0301e 😀 \U00010000 中文"
+	a.Personen[0].Funktion = "gründer 😀"
+	a.Taetigkeit.Beschreibung = "Tab\tund\r\nZeilenumbruch\u0007"
+	b, err := RenderGewerbeanzeige(a, testMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt, err := extractText(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Vornamen | Renée \uFFFD \uFFFD \uFFFD\uFFFD", "Person 1 von 1: gründer \uFFFD", "Tab und\n", "Zeilenumbruch\n"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("text lacks %q:\n%s", want, txt)
+		}
+	}
+}
+
+// FuzzRender puts arbitrary text into the free-text fields: every render must succeed and
+// give a PDF whose text can be extracted.
+func FuzzRender(f *testing.F) {
+	for _, s := range []string{"Müller", "😀", "\U00010000", "e\u0301", "(\\)", strings.Repeat("sehr lang ", 300), "\n\n\r\t"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a := anmeldungGmbH()
+		a.Betrieb.Name = s
+		a.Personen[0].Familienname = s
+		a.Taetigkeit.Beschreibung = s
+		a.Taetigkeit.Weitere = []string{s}
+		m := testMeta
+		m.Behoerde.Name = s
+		b, err := RenderGewerbeanzeige(a, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := extractText(b); err != nil {
+			t.Fatal(err)
+		}
+		r := testReceipt()
+		r.Betrieb, r.Documents = s, []string{s}
+		if _, err := RenderEmpfangsbescheinigung(r); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

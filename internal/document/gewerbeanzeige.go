@@ -123,7 +123,6 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 		header: []field{
 			f("Referenz", clean(m.Reference, false)),
 			f("Eingegangen am", zeitpunkt(m.FiledAt)),
-			f("Zuständige Stelle", behoerde(m.Behoerde)),
 			f("Gewerbebetrieb-ID", text(clean(b.GewerbebetriebID, false))),
 		},
 	}

@@ -12,18 +12,20 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 )
 
-// Fonts. The Go fonts cover Latin-1, Latin Extended-A (ł, ğ, ő, ş …), Greek, Cyrillic and the
-// euro sign, which is what names in German registers need (DIN SPEC 91379 "String.Latin+").
+// Fonts. The Go fonts cover Latin-1, Latin Extended-A (ł, ğ, ő, ş, İ …), Greek, Cyrillic and
+// the euro sign, which is what names in German registers need (DIN SPEC 91379 "String.Latin+").
+// They are BSD-licensed (see README.md): the PDFs embed subsets of them.
 //
 // A parse of a UTF-8 TrueType font cannot be shared between fpdf documents: fpdf v0.12.0 keeps
 // the parsed font in an unexported per-document map, offers no way to copy it into another
 // document, and rewrites the parse state while it subsets the font on Output (so sharing one
 // parse between concurrent renders would race). What can be done once per process is done:
-// the TTF bytes are compiled into the binary (no file I/O per document). Subsetting the fonts
-// once to the Latin ranges was measured and buys nothing, because fpdf's per-document cost
-// is dominated by fixed 64 Ki-entry width and CID tables and by the JSON hash it computes as
-// a font id, not by the size of the font. BenchmarkFontLoad measures what is left (≈1 ms per
-// document for both fonts on the reference machine, against a few ms for the whole render).
+// the TTF bytes are compiled into the binary, so there is no file I/O per document.
+// Subsetting the fonts once to the Latin ranges was measured and buys nothing, because fpdf's
+// per-document font cost is dominated by fixed 64 Ki-entry width and CID-to-GID tables, the
+// zlib writers for them, and a JSON hash it computes as a font id, not by the size of the
+// font. BenchmarkFontLoad measures the parse: ≈2.2 ms for both fonts on the reference
+// machine, of ≈8 ms for a whole render (BenchmarkRender); see README.md.
 const family = "Go"
 
 // berlin is the time zone of every time printed on a document.
@@ -48,12 +50,12 @@ const (
 	footerY  = pageH - 15.0
 
 	numColW = 13.0 // field number column (numbered forms only)
-	labelW  = 60.0 // label column
-	lineH   = 4.6  // line height of label and value text
-	rowPad  = 1.3  // space above and below a row's text
+	labelW  = 64.0 // label column
+	lineH   = 4.2  // line height of label and value text
+	rowPad  = 1.0  // space above and below a row's text
 
-	labelPt = 8.5
-	valuePt = 10.0
+	labelPt = 8.0
+	valuePt = 9.5
 )
 
 // Colours (grey levels).
@@ -115,7 +117,7 @@ func (w *writer) header() {
 		p.SetFont(family, "", 8)
 		p.SetTextColor(greyText, greyText, greyText)
 		p.SetXY(marginL, 10)
-		p.CellFormat(contentW, 4, w.info.HeaderText, "", 0, "L", false, 0, "")
+		p.CellFormat(contentW, 4, w.split(w.info.HeaderText, "", 8, contentW)[0], "", 0, "L", false, 0, "")
 		p.SetDrawColor(greyRule, greyRule, greyRule)
 		p.SetLineWidth(0.2)
 		p.Line(marginL, 15, marginL+contentW, 15)
@@ -131,7 +133,7 @@ func (w *writer) footer() {
 	p.SetFont(family, "", 8)
 	p.SetTextColor(greyText, greyText, greyText)
 	p.SetXY(marginL, footerY)
-	p.CellFormat(contentW-40, 4, w.info.FooterText, "", 0, "L", false, 0, "")
+	p.CellFormat(contentW-40, 4, w.split(w.info.FooterText, "", 8, contentW-40)[0], "", 0, "L", false, 0, "")
 	// The page count is filled in when the document is closed. fpdf measures the alias, not
 	// the number, so place the text as if the count had as many digits as this page number
 	// (the Go fonts' digits all have the same width).
@@ -150,10 +152,11 @@ func (w *writer) ensure(h float64) {
 }
 
 // split wraps s to the width in the given font size; it always returns at least one line.
+// Every text from outside is printed through split, so through printable.
 func (w *writer) split(s string, style string, pt, width float64) []string {
 	w.pdf.SetFont(family, style, pt)
 	var lines []string
-	for _, para := range strings.Split(s, "\n") {
+	for _, para := range strings.Split(printable(s), "\n") {
 		ls := w.pdf.SplitText(para, width)
 		if len(ls) == 0 {
 			ls = []string{""}
@@ -218,6 +221,7 @@ func (w *writer) letterhead(o Office, title, subtitle string) {
 // with the first rows that follow.
 func (w *writer) section(num, title string) {
 	p := w.pdf
+	title = w.split(title, "B", 11, contentW-numColW)[0]
 	w.ensure(9 + 3*(lineH+2*rowPad))
 	y := p.GetY() + 2
 	p.SetFillColor(greyBand, greyBand, greyBand)
@@ -239,6 +243,7 @@ func (w *writer) section(num, title string) {
 // new page would leave half-empty pages.
 func (w *writer) block(num, title string) {
 	p := w.pdf
+	title = w.split(title, "B", 10, contentW-w.numW)[0]
 	w.ensure(7 + 3*(lineH+2*rowPad))
 	y := p.GetY() + 1.5
 	p.SetTextColor(blackText, blackText, blackText)
