@@ -85,7 +85,7 @@ func NewWZTable(entries []WZEntry) *WZTable {
 		}
 		t.entries = append(t.entries, e)
 		t.byCode[e.Code] = e.Title
-		t.folded = append(t.folded, fold(e.Code+" "+e.Title))
+		t.folded = append(t.folded, fold(e.Code+" "+e.Title)+" "+foldPlain(e.Title))
 	}
 	return t
 }
@@ -131,5 +131,10 @@ func (t *WZTable) Search(q string, limit int) []WZEntry {
 var foldReplacer = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss")
 
 func fold(s string) string { return foldReplacer.Replace(strings.ToLower(s)) }
+
+var plainReplacer = strings.NewReplacer("ä", "a", "ö", "o", "ü", "u", "ß", "ss")
+
+// foldPlain drops the umlaut dots, so that "Fahrrad" finds "Fahrrädern" as well.
+func foldPlain(s string) string { return plainReplacer.Replace(strings.ToLower(s)) }
 
 func regexpMust(s string) *regexp.Regexp { return regexp.MustCompile(s) }

@@ -74,11 +74,16 @@ func (d *Definition) ApplyPost(stepID string, post Post, draft Draft, env Env) (
 	out := draft.Clone()
 	before := d.newScope(draft, env.Today)
 	verb, arg := parseAction(post.Values.Get(ActionField))
-	p := &postReader{d: d, post: post, out: out, env: env, verb: verb, arg: arg, step: step}
-	for _, f := range step.Fields {
-		if f.visible == nil || before.truth(f.visible) {
-			p.field(before, f, f.Path, nil, 0)
+	p := &postReader{d: d, post: post, out: out, env: env, verb: verb, arg: arg, step: step, done: map[string]bool{}}
+	// Pass 1 reads what the page showed. Later passes read fields the post itself revealed,
+	// if the browser sent them (a script may have shown them already).
+	vis := before
+	for pass := 0; pass < 3; pass++ {
+		p.later = pass > 0
+		for _, f := range step.Fields {
+			p.field(vis, f, f.Path, nil, 0)
 		}
+		vis = d.newScope(out, env.Today)
 	}
 	res := StepResult{Goto: stepID, Errors: p.errs}
 	switch verb {
@@ -155,6 +160,8 @@ type postReader struct {
 	verb, arg string
 	errs      []FieldError
 	reported  map[string]bool // paths that already have a parse error
+	done      map[string]bool // paths read already
+	later     bool            // a pass after the first: read only fields present in the post
 	block     bool            // stay even without errors (e.g. WZ results to choose from)
 }
 
@@ -173,9 +180,35 @@ func (p *postReader) text(path string) string {
 	return strings.TrimSpace(v)
 }
 
-// field reads one field (and its children) at the concrete path.
-func (p *postReader) field(before *scope, f *Field, path string, item map[string]any, idx int) {
-	clearRawPrefix(p.out, path)
+// posted reports whether the post carries a value for path or below it.
+func (p *postReader) posted(path string) bool {
+	if _, ok := p.post.Files[path]; ok {
+		return true
+	}
+	for k := range p.post.Values {
+		if k == path || strings.HasPrefix(k, path+".") || strings.HasPrefix(k, path+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// field reads one field (and its children) at the concrete path if it is visible in vis.
+func (p *postReader) field(vis *scope, f *Field, path string, item map[string]any, idx int) {
+	if f.Type != TypeGroup && (p.done[path] || (p.later && !p.posted(path))) {
+		return
+	}
+	if f.visible != nil {
+		visible := false
+		vis.with(item, idx, nil, func() { visible = vis.truth(f.visible) })
+		if !visible {
+			return
+		}
+	}
+	p.done[path] = true
+	if f.Type != TypeGroup {
+		clearRawPrefix(p.out, path)
+	}
 	switch f.Type {
 	case TypeText:
 		p.set(path, p.text(path))
@@ -274,17 +307,11 @@ func (p *postReader) field(before *scope, f *Field, path string, item map[string
 	case TypeAddress:
 		p.address(f, path)
 	case TypeGroup:
-		n := max(len(items(before.env, path)), f.MinItems)
+		n := max(len(items(vis.env, path)), f.MinItems)
 		for i := range n {
-			it := before.item(f, i)
+			it := vis.item(f, i)
 			for _, c := range f.Fields {
-				visible := true
-				if c.visible != nil {
-					before.with(it, i, nil, func() { visible = before.truth(c.visible) })
-				}
-				if visible {
-					p.field(before, c, fmt.Sprintf("%s[%d].%s", path, i, c.Path), it, i)
-				}
+				p.field(vis, c, fmt.Sprintf("%s[%d].%s", path, i, c.Path), it, i)
 			}
 			if getIn(p.out, fmt.Sprintf("%s[%d]", path, i)) == nil {
 				setIn(p.out, fmt.Sprintf("%s[%d]", path, i), map[string]any{})
