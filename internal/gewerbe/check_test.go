@@ -2,6 +2,8 @@ package gewerbe
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -352,4 +354,37 @@ func manyPersons(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestTestdata checks each testdata/NAME.json against NAME.want, whose lines are
+// "error POINTER CODE" or "warning POINTER CODE". Dates use the sample placeholders.
+func TestTestdata(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatal("no testdata", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantRaw, err := os.ReadFile(strings.TrimSuffix(f, ".json") + ".want")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wantErrs, wantWarns []string
+			for _, line := range strings.Split(strings.TrimSpace(string(wantRaw)), "\n") {
+				kind, rest, _ := strings.Cut(line, " ")
+				if kind == "warning" {
+					wantWarns = append(wantWarns, rest)
+				} else {
+					wantErrs = append(wantErrs, rest)
+				}
+			}
+			_, errs, warns := Check(expandDates(raw, berlinDate(today)), env(t))
+			assertKeys(t, "errors", errs, wantErrs)
+			assertKeys(t, "warnings", warns, wantWarns)
+		})
+	}
 }

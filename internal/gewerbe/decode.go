@@ -38,7 +38,7 @@ func Decode(raw []byte) (*Anzeige, []apperr.FieldError) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	r := reader{dec: dec}
-	tree, err := r.value("", 0)
+	tree, err := r.value(0)
 	if err == nil {
 		if _, terr := dec.Token(); terr != io.EOF {
 			err = errTrailing
@@ -48,7 +48,7 @@ func Decode(raw []byte) (*Anzeige, []apperr.FieldError) {
 		return nil, []apperr.FieldError{malformed(err)}
 	}
 	w := walker{errs: r.errs}
-	clean, ok := w.walk(tree, schemaTree, "")
+	clean, ok := w.walk(tree, schemaTree)
 	var a Anzeige
 	if !ok {
 		return &a, w.errs
@@ -104,10 +104,21 @@ type object struct {
 // last one, while other parsers take the first).
 type reader struct {
 	dec  *json.Decoder
+	path []string // reference tokens of the value being read; joined only for an error
 	errs []apperr.FieldError
 }
 
-func (r *reader) value(ptr string, depth int) (any, error) {
+// pointerOf joins reference tokens to a JSON pointer (RFC 6901).
+func pointerOf(path []string) string {
+	var b strings.Builder
+	for _, s := range path {
+		b.WriteByte('/')
+		b.WriteString(escape(s))
+	}
+	return b.String()
+}
+
+func (r *reader) value(depth int) (any, error) {
 	tok, err := r.dec.Token()
 	if err != nil {
 		return nil, err
@@ -128,31 +139,31 @@ func (r *reader) value(ptr string, depth int) (any, error) {
 				return nil, err
 			}
 			k, _ := kt.(string)
-			kptr := ptr + "/" + escape(k)
-			v, err := r.value(kptr, depth+1)
+			r.path = append(r.path, k)
+			v, err := r.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
 			if _, dup := o.vals[k]; dup {
-				r.errs = append(r.errs, fieldError(kptr, CodeDuplicateKey, "Das Feld ist mehrfach angegeben."))
+				r.errs = append(r.errs, fieldError(pointerOf(r.path), CodeDuplicateKey, "Das Feld ist mehrfach angegeben."))
 			} else {
 				o.keys = append(o.keys, k)
 			}
+			r.path = r.path[:len(r.path)-1]
 			o.vals[k] = v
 		}
 		_, err := r.dec.Token() // '}'
 		return o, err
 	case '[':
-		var arr []any
+		arr := []any{} // not nil: [] stays apart from absent
 		for r.dec.More() {
-			v, err := r.value(ptr+"/"+strconv.Itoa(len(arr)), depth+1)
+			r.path = append(r.path, strconv.Itoa(len(arr)))
+			v, err := r.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
+			r.path = r.path[:len(r.path)-1]
 			arr = append(arr, v)
-		}
-		if arr == nil {
-			arr = []any{} // keep [] apart from absent
 		}
 		_, err := r.dec.Token() // ']'
 		return arr, err
@@ -294,78 +305,79 @@ var schemaTree = func() *node {
 // walker checks a tree against the schema nodes and produces a clean copy without the values
 // it rejected.
 type walker struct {
+	path   []string // reference tokens of the value being walked; joined only for an error
 	errs   []apperr.FieldError
 	pruned bool // the clean tree differs from the input
 }
 
-func (w *walker) fail(ptr, code, msg string) {
-	w.errs = append(w.errs, fieldError(ptr, code, msg))
+func (w *walker) fail(code, msg string) {
+	w.errs = append(w.errs, fieldError(pointerOf(w.path), code, msg))
 }
 
 // walk returns the clean value and false if v is rejected as a whole.
-func (w *walker) walk(v any, n *node, ptr string) (any, bool) {
+func (w *walker) walk(v any, n *node) (any, bool) {
 	switch n.kind {
 	case kindObject:
 		o, ok := v.(*object)
 		if !ok {
-			w.fail(ptr, CodeType, "Erwartet wird ein Objekt mit Feldern.")
+			w.fail(CodeType, "Erwartet wird ein Objekt mit Feldern.")
 			return nil, false
 		}
 		clean := make(map[string]any, len(o.keys))
 		for _, k := range o.keys {
-			kptr := ptr + "/" + escape(k)
-			child, known := n.props[k]
-			if !known {
-				w.fail(kptr, CodeUnknownField, "Dieses Feld ist nicht vorgesehen.")
+			w.path = append(w.path, k)
+			if child, known := n.props[k]; !known {
+				w.fail(CodeUnknownField, "Dieses Feld ist nicht vorgesehen.")
 				w.pruned = true
-				continue
-			}
-			if cv, ok := w.walk(o.vals[k], child, kptr); ok {
+			} else if cv, ok := w.walk(o.vals[k], child); ok {
 				clean[k] = cv
 			} else {
 				w.pruned = true
 			}
+			w.path = w.path[:len(w.path)-1]
 		}
 		return clean, true
 	case kindArray:
 		arr, ok := v.([]any)
 		if !ok {
-			w.fail(ptr, CodeType, "Erwartet wird eine Liste.")
+			w.fail(CodeType, "Erwartet wird eine Liste.")
 			return nil, false
 		}
 		clean := make([]any, len(arr))
 		for i, item := range arr {
-			if cv, ok := w.walk(item, n.items, ptr+"/"+strconv.Itoa(i)); ok {
+			w.path = append(w.path, strconv.Itoa(i))
+			if cv, ok := w.walk(item, n.items); ok {
 				clean[i] = cv
 			} else {
 				// Keep the indices of later items: an empty value stands in for the rejected one.
 				clean[i] = zeroOf(n.items.kind)
 				w.pruned = true
 			}
+			w.path = w.path[:len(w.path)-1]
 		}
 		return clean, true
 	case kindString:
 		s, ok := v.(string)
 		if !ok {
 			if n.text.enum != nil {
-				w.fail(ptr, CodeEnum, fmt.Sprintf("Erwartet wird einer der Werte %s.", strings.Join(n.text.enum, ", ")))
+				w.fail(CodeEnum, fmt.Sprintf("Erwartet wird einer der Werte %s.", strings.Join(n.text.enum, ", ")))
 			} else {
-				w.fail(ptr, CodeType, "Erwartet wird ein Text.")
+				w.fail(CodeType, "Erwartet wird ein Text.")
 			}
 			return nil, false
 		}
 		if s == "" {
 			if code, msg := n.text.check(""); code != "" {
-				w.fail(ptr, code, msg)
+				w.fail(code, msg)
 				return nil, false
 			}
 		}
 		return s, true
 	case kindInteger:
-		return w.integer(v, n.num, ptr)
+		return w.integer(v, n.num)
 	case kindBoolean:
 		if _, ok := v.(bool); !ok {
-			w.fail(ptr, CodeType, "Erwartet wird true oder false.")
+			w.fail(CodeType, "Erwartet wird true oder false.")
 			return nil, false
 		}
 		return v, true
@@ -375,10 +387,10 @@ func (w *walker) walk(v any, n *node, ptr string) (any, bool) {
 
 // integer accepts any JSON number with no fractional part (1.0 and 1e3 are integers in JSON
 // Schema) and hands it on in plain form; one beyond the int64 range breaks the schema bounds.
-func (w *walker) integer(v any, r *intRule, ptr string) (any, bool) {
+func (w *walker) integer(v any, r *intRule) (any, bool) {
 	num, ok := v.(json.Number)
 	if !ok {
-		w.fail(ptr, CodeType, "Erwartet wird eine ganze Zahl.")
+		w.fail(CodeType, "Erwartet wird eine ganze Zahl.")
 		return nil, false
 	}
 	if _, err := strconv.ParseInt(string(num), 10, 64); err == nil {
@@ -386,7 +398,7 @@ func (w *walker) integer(v any, r *intRule, ptr string) (any, bool) {
 	}
 	f, err := strconv.ParseFloat(string(num), 64)
 	if err == nil && f != math.Trunc(f) {
-		w.fail(ptr, CodeType, "Erwartet wird eine ganze Zahl.")
+		w.fail(CodeType, "Erwartet wird eine ganze Zahl.")
 		return nil, false
 	}
 	if err == nil && f >= math.MinInt64 && f < math.MaxInt64 {
@@ -397,8 +409,7 @@ func (w *walker) integer(v any, r *intRule, ptr string) (any, bool) {
 	if strings.HasPrefix(string(num), "-") {
 		bound = math.MinInt64
 	}
-	code, msg := r.check(bound)
-	w.fail(ptr, code, msg)
+	w.fail(r.check(bound))
 	return nil, false
 }
 

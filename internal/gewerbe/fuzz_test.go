@@ -2,6 +2,8 @@ package gewerbe
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,6 +14,14 @@ import (
 func FuzzCheck(f *testing.F) {
 	for _, raw := range Samples(today) {
 		f.Add(raw)
+	}
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, name := range files {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(expandDates(raw, berlinDate(today)))
 	}
 	for _, s := range []string{
 		``, `{}`, `[]`, `null`, `{"art":1}`, `{"personen":[null,{},1]}`, `{"a":{"b":[[[[]]]]}}`,
@@ -45,4 +55,29 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("accepted %s\nbut not its round trip %s:\n%v", raw, again, errs2)
 		}
 	})
+}
+
+func BenchmarkCheck(b *testing.B) {
+	raw := Sample(sGmbH, today)
+	e := env(b)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, errs, _ := Check(raw, e); len(errs) > 0 {
+			b.Fatal(errs)
+		}
+	}
+}
+
+// BenchmarkUnmarshal is the baseline: plain encoding/json into the same type.
+func BenchmarkUnmarshal(b *testing.B) {
+	raw := Sample(sGmbH, today)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var a Anzeige
+		if err := json.Unmarshal(raw, &a); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
