@@ -34,7 +34,7 @@ func BenchmarkFontLoad(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p := fpdf.New("P", "mm", "A4", "")
-		p.AliasNbPages("{nb}")
+		p.AliasNbPages(pageCountAlias)
 		p.AddUTF8FontFromBytes(family, "", goregular.TTF)
 		p.AddUTF8FontFromBytes(family, "B", gobold.TTF)
 		if p.Err() {

@@ -404,6 +404,7 @@ func TestUnprintableText(t *testing.T) {
 	a.Personen[0].Vornamen = "Rene\u0301e 😀 \U00010000 中文"
 	a.Personen[0].Funktion = "gründer 😀"
 	a.Taetigkeit.Beschreibung = "Tab\tund\r\nZeilenumbruch\u0007"
+	a.Betrieb.Geschaeftsbezeichnung = "{nb} \uE000"
 	b, err := RenderGewerbeanzeige(a, testMeta)
 	if err != nil {
 		t.Fatal(err)
@@ -412,7 +413,7 @@ func TestUnprintableText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Vornamen | Renée \uFFFD \uFFFD \uFFFD\uFFFD", "Person 1 von 1: gründer \uFFFD", "Tab und\n", "Zeilenumbruch\n"} {
+	for _, want := range []string{"Vornamen | Renée \uFFFD \uFFFD \uFFFD\uFFFD", "Person 1 von 1: gründer \uFFFD", "Tab und\n", "Zeilenumbruch\n", "Geschäftsbezeichnung | {nb} \uFFFD\n"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("text lacks %q:\n%s", want, txt)
 		}

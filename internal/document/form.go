@@ -29,7 +29,7 @@ type field struct {
 	wide         bool // value on its own line below the label, at full width
 }
 
-func f(label, value string) field { return field{label: label, value: value} }
+func fld(label, value string) field { return field{label: label, value: value} }
 
 // render lays the form out with the office as letterhead.
 func (fm *form) render(info docInfo, o Office) ([]byte, error) {

@@ -121,9 +121,9 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 		subtitle: "Vordruck nach " + fa.anlage + " zu § 1 der Gewerbeanzeigeverordnung (GewAnzV), elektronisch eingereicht",
 		numbered: true,
 		header: []field{
-			f("Referenz", clean(m.Reference, false)),
-			f("Eingegangen am", zeitpunkt(m.FiledAt)),
-			f("Gewerbebetrieb-ID", text(clean(b.GewerbebetriebID, false))),
+			fld("Referenz", clean(m.Reference, false)),
+			fld("Eingegangen am", zeitpunkt(m.FiledAt)),
+			fld("Gewerbebetrieb-ID", text(clean(b.GewerbebetriebID, false))),
 		},
 	}
 
@@ -135,13 +135,13 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 	fm.sections = append(fm.sections, section{
 		title: "Angaben zum Betrieb und zum Registereintrag",
 		fields: []field{
-			f("Rechtsform", label(rechtsformLabels, b.Rechtsform)),
-			f("Im Handels-, Genossenschafts-, Partnerschafts- oder Vereinsregister eingetragener Name mit Rechtsform", text(clean(b.Name, false))),
-			f("Geschäftsbezeichnung", text(clean(b.Geschaeftsbezeichnung, false))),
-			f("Art des Registers", label(registerLabels, reg.Art)),
-			f("Registernummer", text(clean(reg.Nummer, false))),
-			f("Registergericht", text(clean(reg.Gericht, false))),
-			f("Liegt eine Beteiligung der öffentlichen Hand vor?", janein(b.BeteiligungOeffentlicheHand)),
+			fld("Rechtsform", label(rechtsformLabels, b.Rechtsform)),
+			fld("Im Handels-, Genossenschafts-, Partnerschafts- oder Vereinsregister eingetragener Name mit Rechtsform", text(clean(b.Name, false))),
+			fld("Geschäftsbezeichnung", text(clean(b.Geschaeftsbezeichnung, false))),
+			fld("Art des Registers", label(registerLabels, reg.Art)),
+			fld("Registernummer", text(clean(reg.Nummer, false))),
+			fld("Registergericht", text(clean(reg.Gericht, false))),
+			fld("Liegt eine Beteiligung der öffentlichen Hand vor?", janein(b.BeteiligungOeffentlicheHand)),
 		},
 	})
 
@@ -149,7 +149,7 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 	personen := section{
 		title: "Angaben zur Person",
 		fields: []field{
-			f("Zahl der geschäftsführenden Gesellschafter/innen bzw. gesetzlichen Vertreter/innen", vertreterZahl(a)),
+			fld("Zahl der geschäftsführenden Gesellschafter/innen bzw. gesetzlichen Vertreter/innen", vertreterZahl(a)),
 		},
 	}
 	for i, p := range a.Personen {
@@ -171,30 +171,30 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 		besch = *b.Beschaeftigte
 	}
 	betrieb := []field{
-		f("Anschrift der Betriebsstätte", anschrift(&b.Betriebsstaette)),
-		f("Anschrift der Hauptniederlassung (falls die Betriebsstätte eine Zweigniederlassung oder unselbstständige Zweigstelle ist)", anschrift(b.Hauptniederlassung)),
-		f("Telefon", text(clean(kontakt.Telefon, false))),
-		f("E-Mail", text(clean(kontakt.Email, false))),
-		f("Internetadresse", text(clean(kontakt.Web, false))),
-		f(fa.taetigkeit, text(clean(a.Taetigkeit.Beschreibung, true))),
-		f("Wirtschaftszweig (WZ 2008)", text(clean(a.Taetigkeit.WZ2008, false))),
-		f("Weitere Tätigkeiten", weitere(a.Taetigkeit.Weitere)),
-		f("Wird die Tätigkeit (vorerst) im Nebenerwerb betrieben?", janein(b.Nebenerwerb)),
+		fld("Anschrift der Betriebsstätte", anschrift(&b.Betriebsstaette)),
+		fld("Anschrift der Hauptniederlassung (falls die Betriebsstätte eine Zweigniederlassung oder unselbstständige Zweigstelle ist)", anschrift(b.Hauptniederlassung)),
+		fld("Telefon", text(clean(kontakt.Telefon, false))),
+		fld("E-Mail", text(clean(kontakt.Email, false))),
+		fld("Internetadresse", text(clean(kontakt.Web, false))),
+		fld(fa.taetigkeit, text(clean(a.Taetigkeit.Beschreibung, true))),
+		fld("Wirtschaftszweig (WZ 2008)", text(clean(a.Taetigkeit.WZ2008, false))),
+		fld("Weitere Tätigkeiten", weitere(a.Taetigkeit.Weitere)),
+		fld("Wird die Tätigkeit (vorerst) im Nebenerwerb betrieben?", janein(b.Nebenerwerb)),
 	}
 	if a.Art == gewerbe.ArtAnmeldung {
 		var beginn string
 		if a.Anmeldung != nil {
 			beginn = a.Anmeldung.Beginn
 		}
-		betrieb = append(betrieb, f("Datum des Beginns der angemeldeten Tätigkeit", datum(beginn)))
+		betrieb = append(betrieb, fld("Datum des Beginns der angemeldeten Tätigkeit", datum(beginn)))
 	}
 	betrieb = append(betrieb,
-		f("Art des Betriebes", labels(betriebsartLabels, b.Betriebsart)),
-		f("Zahl der tätigen Personen (ohne Inhaber/in): Vollzeit", anzahl(besch.Vollzeit)),
-		f("Zahl der tätigen Personen (ohne Inhaber/in): Teilzeit", anzahl(besch.Teilzeit)),
-		f(fa.erstattet, label(niederlassungLabels, b.Niederlassungsart)),
-		f("Automatenaufstellungsgewerbe", janein(b.Automatenaufstellung)),
-		f("Reisegewerbe", janein(b.Reisegewerbe)),
+		fld("Art des Betriebes", labels(betriebsartLabels, b.Betriebsart)),
+		fld("Zahl der tätigen Personen (ohne Inhaber/in): Vollzeit", anzahl(besch.Vollzeit)),
+		fld("Zahl der tätigen Personen (ohne Inhaber/in): Teilzeit", anzahl(besch.Teilzeit)),
+		fld(fa.erstattet, label(niederlassungLabels, b.Niederlassungsart)),
+		fld("Automatenaufstellungsgewerbe", janein(b.Automatenaufstellung)),
+		fld("Reisegewerbe", janein(b.Reisegewerbe)),
 	)
 	fm.sections = append(fm.sections, section{title: "Angaben zum Betrieb", fields: betrieb})
 
@@ -208,9 +208,9 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 		fm.sections = append(fm.sections, section{
 			title: "Grund der Anmeldung",
 			fields: []field{
-				f("Grund der Anmeldung", label(grundAnmeldungLabels, an.Grund)),
-				f("Name des früheren Gewerbetreibenden oder frühere Firmenbezeichnung", text(clean(an.FruehererInhaber, false))),
-				f("Anschrift der früheren Betriebsstätte", anschrift(an.FruehereBetriebsstaette)),
+				fld("Grund der Anmeldung", label(grundAnmeldungLabels, an.Grund)),
+				fld("Name des früheren Gewerbetreibenden oder frühere Firmenbezeichnung", text(clean(an.FruehererInhaber, false))),
+				fld("Anschrift der früheren Betriebsstätte", anschrift(an.FruehereBetriebsstaette)),
 			},
 		})
 	case gewerbe.ArtUmmeldung:
@@ -221,10 +221,10 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 		fm.sections = append(fm.sections, section{
 			title: "Angaben zur Ummeldung",
 			fields: []field{
-				f("Datum der Änderung", datum(um.Datum)),
-				f("Grund der Ummeldung", label(grundUmmeldungLabels, um.Grund)),
-				f("Anschrift der früheren Betriebsstätte", anschrift(um.FruehereBetriebsstaette)),
-				f("Bisher ausgeübte Tätigkeit", text(clean(um.FruehereTaetigkeit, true))),
+				fld("Datum der Änderung", datum(um.Datum)),
+				fld("Grund der Ummeldung", label(grundUmmeldungLabels, um.Grund)),
+				fld("Anschrift der früheren Betriebsstätte", anschrift(um.FruehereBetriebsstaette)),
+				fld("Bisher ausgeübte Tätigkeit", text(clean(um.FruehereTaetigkeit, true))),
 			},
 		})
 	case gewerbe.ArtAbmeldung:
@@ -235,10 +235,10 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 		fm.sections = append(fm.sections, section{
 			title: "Angaben zur Abmeldung",
 			fields: []field{
-				f("Datum der Betriebsaufgabe", datum(ab.Datum)),
-				f("Grund der Abmeldung", label(grundAbmeldungLabels, ab.Grund)),
-				f("Ursache der Betriebsaufgabe", label(ursacheLabels, ab.Ursache)),
-				f("Künftige Anschrift", anschrift(ab.KuenftigeAnschrift)),
+				fld("Datum der Betriebsaufgabe", datum(ab.Datum)),
+				fld("Grund der Abmeldung", label(grundAbmeldungLabels, ab.Grund)),
+				fld("Ursache der Betriebsaufgabe", label(ursacheLabels, ab.Ursache)),
+				fld("Künftige Anschrift", anschrift(ab.KuenftigeAnschrift)),
 			},
 		})
 	}
@@ -255,13 +255,13 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 	fm.sections = append(fm.sections, section{
 		title: "Erlaubnis und Handwerkskarte",
 		fields: []field{
-			f("Liegt eine Erlaubnis vor?", janein(ptr(a.Erlaubnis != nil))),
-			f("Art der Erlaubnis", text(clean(erl.Art, false))),
-			f("Erlaubnis erteilt am", datum(erl.Datum)),
-			f("Erteilende Behörde", text(clean(erl.Behoerde, false))),
-			f("Nur für Handwerksbetriebe: Liegt eine Handwerkskarte vor?", janein(ptr(a.Handwerkskarte != nil))),
-			f("Handwerkskarte ausgestellt am", datum(hwk.Datum)),
-			f("Ausstellende Handwerkskammer", text(clean(hwk.Kammer, false))),
+			fld("Liegt eine Erlaubnis vor?", janein(ptr(a.Erlaubnis != nil))),
+			fld("Art der Erlaubnis", text(clean(erl.Art, false))),
+			fld("Erlaubnis erteilt am", datum(erl.Datum)),
+			fld("Erteilende Behörde", text(clean(erl.Behoerde, false))),
+			fld("Nur für Handwerksbetriebe: Liegt eine Handwerkskarte vor?", janein(ptr(a.Handwerkskarte != nil))),
+			fld("Handwerkskarte ausgestellt am", datum(hwk.Datum)),
+			fld("Ausstellende Handwerkskammer", text(clean(hwk.Kammer, false))),
 		},
 	})
 
@@ -284,19 +284,19 @@ func personFields(p *gewerbe.Person) []field {
 		geburtsort += staat(p.Geburtsland)
 	}
 	return []field{
-		f("Name (Familienname)", text(clean(p.Familienname, false))),
-		f("Vornamen", text(clean(p.Vornamen, false))),
-		f("Doktorgrad", text(clean(p.Doktorgrad, false))),
-		f("Geschlecht", label(geschlechtLabels, p.Geschlecht)),
-		f("Geburtsname", text(clean(p.Geburtsname, false))),
-		f("Geburtsdatum", datum(p.Geburtsdatum)),
-		f("Geburtsort und -land", text(geburtsort)),
-		f("Staatsangehörigkeit(en)", staaten(p.Staatsangehoerigkeiten)),
-		f("Anschrift der Wohnung", anschrift(&p.Anschrift)),
-		f("Aufenthaltstitel", text(clean(at.Art, false))),
-		f("Aufenthaltstitel ausgestellt am", datum(at.AusgestelltAm)),
-		f("Ausstellende Behörde", text(clean(at.Behoerde, false))),
-		f("Auflagen oder Beschränkungen des Aufenthaltstitels", text(clean(at.Auflagen, true))),
+		fld("Name (Familienname)", text(clean(p.Familienname, false))),
+		fld("Vornamen", text(clean(p.Vornamen, false))),
+		fld("Doktorgrad", text(clean(p.Doktorgrad, false))),
+		fld("Geschlecht", label(geschlechtLabels, p.Geschlecht)),
+		fld("Geburtsname", text(clean(p.Geburtsname, false))),
+		fld("Geburtsdatum", datum(p.Geburtsdatum)),
+		fld("Geburtsort und -land", text(geburtsort)),
+		fld("Staatsangehörigkeit(en)", staaten(p.Staatsangehoerigkeiten)),
+		fld("Anschrift der Wohnung", anschrift(&p.Anschrift)),
+		fld("Aufenthaltstitel", text(clean(at.Art, false))),
+		fld("Aufenthaltstitel ausgestellt am", datum(at.AusgestelltAm)),
+		fld("Ausstellende Behörde", text(clean(at.Behoerde, false))),
+		fld("Auflagen oder Beschränkungen des Aufenthaltstitels", text(clean(at.Auflagen, true))),
 	}
 }
 

@@ -28,6 +28,11 @@ import (
 // machine, of ≈8 ms for a whole render (BenchmarkRender); see README.md.
 const family = "Go"
 
+// pageCountAlias stands for the number of pages until fpdf closes the document and replaces
+// it everywhere in the page content. It is a private-use character the fonts lack, so no text
+// can contain it (printable replaces such characters), unlike fpdf's default "{nb}".
+const pageCountAlias = "\uE000"
+
 // berlin is the time zone of every time printed on a document.
 var berlin = mustLoadLocation("Europe/Berlin")
 
@@ -99,7 +104,7 @@ func newWriter(info docInfo) *writer {
 	p.SetAuthor(info.Author, true)
 	p.SetCreator("Rathaus", true)
 	p.SetLang("de-DE")
-	p.AliasNbPages("{nb}") // before the fonts: fpdf sizes their subsets by it
+	p.AliasNbPages(pageCountAlias) // before the fonts: fpdf sizes their subsets by it
 	p.AddUTF8FontFromBytes(family, "", goregular.TTF)
 	p.AddUTF8FontFromBytes(family, "B", gobold.TTF)
 	p.SetMargins(marginL, topY, marginR)
@@ -141,7 +146,7 @@ func (w *writer) footer() {
 	s := "Seite " + page + " von "
 	width := p.GetStringWidth(s+strings.Repeat("0", len(page))) + 2*p.GetCellMargin()
 	p.SetXY(marginL+contentW-width, footerY)
-	p.CellFormat(width, 4, s+"{nb}", "", 0, "L", false, 0, "")
+	p.CellFormat(width, 4, s+pageCountAlias, "", 0, "L", false, 0, "")
 }
 
 // ensure starts a new page unless h millimetres fit above the bottom margin.

@@ -51,19 +51,19 @@ func RenderEmpfangsbescheinigung(r Receipt) ([]byte, error) {
 		title:    title,
 		subtitle: "Bestätigung des Eingangs Ihrer Gewerbeanzeige",
 		header: []field{
-			f("Referenz", ref),
-			f("Eingegangen am", zeitpunkt(r.FiledAt)),
+			fld("Referenz", ref),
+			fld("Eingegangen am", zeitpunkt(r.FiledAt)),
 		},
 		sections: []section{
 			{
 				title: "Eingegangene Anzeige",
 				fields: []field{
-					f("Art der Anzeige", art),
-					f("Betrieb bzw. Gewerbetreibende/r", text(clean(r.Betrieb, false))),
-					f("Verwaltungsleistung", text(clean(r.Leistung, false))),
-					f("Empfangende Stelle", behoerde(r.Behoerde)),
-					f("Kontakt der Stelle", kontakt(r.Behoerde)),
-					f("Eingereichte Unterlagen", unterlagen(r.Documents)),
+					fld("Art der Anzeige", art),
+					fld("Betrieb bzw. Gewerbetreibende/r", text(clean(r.Betrieb, false))),
+					fld("Verwaltungsleistung", text(clean(r.Leistung, false))),
+					fld("Empfangende Stelle", behoerde(r.Behoerde)),
+					fld("Kontakt der Stelle", kontakt(r.Behoerde)),
+					fld("Eingereichte Unterlagen", unterlagen(r.Documents)),
 				},
 			},
 			{
