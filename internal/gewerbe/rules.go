@@ -39,20 +39,20 @@ const (
 	CodeUUIDFormat   = "uuid_format"
 
 	// x-rules R1–R9 (errors unless marked as warning).
-	CodeDateInFuture           = "date_in_future"             // R1: geburtsdatum not in the past
-	CodeBirthAfterStart        = "birth_after_start"          // R1: geburtsdatum not before the Stichtag
-	CodeMinorNeedsApproval     = "minor_needs_court_approval" // R1 warning: under 18 (§ 112 BGB)
-	CodeDateTooFarAhead        = "date_too_far_ahead"         // R2: more than 3 months ahead
-	CodeLateNotice             = "late_notice"                // R2 warning: date in the past
-	CodeRegisterRequired       = "register_required"          // R3
-	CodeHandwerkskarteMissing  = "handwerkskarte_missing"     // R4 warning
-	CodeAGSNotServed           = "ags_not_served"             // R5
-	CodeAGSMismatch            = "ags_mismatch"               // R5
-	CodePLZNotInMunicipality   = "plz_not_in_municipality"    // R5 warning
-	CodePersonRoleMissing      = "person_role_missing"        // R6
-	CodeAufenthaltstitelNeeded = "aufenthaltstitel_required"  // R7
-	CodeWZUnknown              = "wz_unknown"                 // R8
-	CodeUmmeldungOtherGemeinde = "ummeldung_other_municipality"
+	CodeDateInFuture               = "date_in_future"               // R1: geburtsdatum not in the past
+	CodeBirthAfterStart            = "birth_after_start"            // R1: geburtsdatum not before the Stichtag
+	CodeMinorNeedsApproval         = "minor_needs_court_approval"   // R1 warning: under 18 (§ 112 BGB)
+	CodeDateTooFarAhead            = "date_too_far_ahead"           // R2: more than 3 months ahead
+	CodeLateNotice                 = "late_notice"                  // R2 warning: date in the past
+	CodeRegisterRequired           = "register_required"            // R3
+	CodeHandwerkskarteMissing      = "handwerkskarte_missing"       // R4 warning
+	CodeAGSNotServed               = "ags_not_served"               // R5
+	CodeAGSMismatch                = "ags_mismatch"                 // R5
+	CodePLZNotInMunicipality       = "plz_not_in_municipality"      // R5 warning
+	CodePersonRoleMissing          = "person_role_missing"          // R6
+	CodeAufenthaltstitelRequired   = "aufenthaltstitel_required"    // R7
+	CodeWZUnknown                  = "wz_unknown"                   // R8
+	CodeUmmeldungOtherMunicipality = "ummeldung_other_municipality" // R9
 
 	// Further warnings that never block a notice.
 	CodeSectionIgnored = "section_ignored" // e.g. an abmeldung object on an anmeldung

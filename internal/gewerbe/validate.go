@@ -120,15 +120,6 @@ func (c *checker) text(ptr, v string, r *text, required bool) bool {
 	return true
 }
 
-// date checks a date field and returns the date if it is valid.
-func (c *checker) date(ptr, v string, required bool) (time.Time, bool) {
-	if !c.text(ptr, v, rDate, required) {
-		return time.Time{}, false
-	}
-	d, _ := parseDate(v)
-	return d, true
-}
-
 // present reports whether a required object holds anything, reporting it missing if not.
 func (c *checker) present(ptr string, v any) bool {
 	if reflect.ValueOf(v).IsZero() {
@@ -161,19 +152,20 @@ func (c *checker) anzeige(a *Anzeige) {
 	if c.present("/taetigkeit", a.Taetigkeit) {
 		c.taetigkeit(&a.Taetigkeit)
 	}
-	stichtag, stichtagPtr := c.sections(a)
+	c.sections(a)
+	stichtag, _ := parseDate(a.Stichtag()) // zero unless a valid date; an invalid one is reported
 	if a.Erlaubnis != nil {
 		c.text("/erlaubnis/art", a.Erlaubnis.Art, r2to200, true)
-		c.date("/erlaubnis/datum", a.Erlaubnis.Datum, false)
+		c.text("/erlaubnis/datum", a.Erlaubnis.Datum, rDate, false)
 		c.text("/erlaubnis/behoerde", a.Erlaubnis.Behoerde, rMax200, false)
 	}
 	if a.Handwerkskarte != nil {
-		c.date("/handwerkskarte/datum", a.Handwerkskarte.Datum, false)
+		c.text("/handwerkskarte/datum", a.Handwerkskarte.Datum, rDate, false)
 		c.text("/handwerkskarte/kammer", a.Handwerkskarte.Kammer, r2to200, true)
 	}
 
 	c.r1Geburtsdatum(a, stichtag)
-	c.r2Stichtag(a.Art, stichtag, stichtagPtr)
+	c.r2Stichtag(a.Art, stichtag)
 	if betriebOK {
 		c.r3Register(&a.Betrieb)
 		c.r4Handwerkskarte(a)
@@ -259,7 +251,7 @@ func (c *checker) person(ptr string, p *Person) {
 	c.text(ptr+"/geburtsname", p.Geburtsname, rMax120, false)
 	c.text(ptr+"/geschlecht", p.Geschlecht, rGeschlecht, false)
 	c.text(ptr+"/doktorgrad", p.Doktorgrad, rMax50, false)
-	c.date(ptr+"/geburtsdatum", p.Geburtsdatum, true)
+	c.text(ptr+"/geburtsdatum", p.Geburtsdatum, rDate, true)
 	c.text(ptr+"/geburtsort", p.Geburtsort, rMax120, false)
 	c.text(ptr+"/geburtsland", p.Geburtsland, rStaat, false)
 	switch {
@@ -274,7 +266,7 @@ func (c *checker) person(ptr string, p *Person) {
 	}
 	if t := p.Aufenthaltstitel; t != nil {
 		c.text(ptr+"/aufenthaltstitel/art", t.Art, r2to200, true)
-		c.date(ptr+"/aufenthaltstitel/ausgestelltAm", t.AusgestelltAm, false)
+		c.text(ptr+"/aufenthaltstitel/ausgestelltAm", t.AusgestelltAm, rDate, false)
 		c.text(ptr+"/aufenthaltstitel/behoerde", t.Behoerde, rMax200, false)
 		c.text(ptr+"/aufenthaltstitel/auflagen", t.Auflagen, rMax1000, false)
 	}
@@ -293,9 +285,9 @@ func (c *checker) taetigkeit(t *Taetigkeit) {
 	}
 }
 
-// sections checks the anmeldung, ummeldung and abmeldung objects (the one art requires, and
-// any other given) and returns the Stichtag with its pointer if it is a valid date.
-func (c *checker) sections(a *Anzeige) (stichtag time.Time, ptr string) {
+// sections checks the anmeldung, ummeldung and abmeldung objects: the one art requires, and
+// any other given.
+func (c *checker) sections(a *Anzeige) {
 	want := func(art Art, present bool, name string) bool {
 		switch {
 		case a.Art == art && !present:
@@ -305,14 +297,9 @@ func (c *checker) sections(a *Anzeige) (stichtag time.Time, ptr string) {
 		}
 		return present
 	}
-	var d time.Time
-	var ok bool
 	if want(ArtAnmeldung, a.Anmeldung != nil, "anmeldung") {
 		m := a.Anmeldung
-		d, ok = c.date("/anmeldung/beginn", m.Beginn, true)
-		if ok && a.Art == ArtAnmeldung {
-			stichtag, ptr = d, "/anmeldung/beginn"
-		}
+		c.text("/anmeldung/beginn", m.Beginn, rDate, true)
 		c.text("/anmeldung/grund", m.Grund, rAnmeldeGrund, true)
 		if m.FruehereBetriebsstaette != nil {
 			c.anschrift("/anmeldung/fruehereBetriebsstaette", m.FruehereBetriebsstaette, false)
@@ -321,10 +308,7 @@ func (c *checker) sections(a *Anzeige) (stichtag time.Time, ptr string) {
 	}
 	if want(ArtUmmeldung, a.Ummeldung != nil, "ummeldung") {
 		m := a.Ummeldung
-		d, ok = c.date("/ummeldung/datum", m.Datum, true)
-		if ok && a.Art == ArtUmmeldung {
-			stichtag, ptr = d, "/ummeldung/datum"
-		}
+		c.text("/ummeldung/datum", m.Datum, rDate, true)
 		c.text("/ummeldung/grund", m.Grund, rUmmeldeGrund, true)
 		if m.FruehereBetriebsstaette != nil {
 			c.anschrift("/ummeldung/fruehereBetriebsstaette", m.FruehereBetriebsstaette, false)
@@ -333,17 +317,13 @@ func (c *checker) sections(a *Anzeige) (stichtag time.Time, ptr string) {
 	}
 	if want(ArtAbmeldung, a.Abmeldung != nil, "abmeldung") {
 		m := a.Abmeldung
-		d, ok = c.date("/abmeldung/datum", m.Datum, true)
-		if ok && a.Art == ArtAbmeldung {
-			stichtag, ptr = d, "/abmeldung/datum"
-		}
+		c.text("/abmeldung/datum", m.Datum, rDate, true)
 		c.text("/abmeldung/grund", m.Grund, rAbmeldeGrund, true)
 		c.text("/abmeldung/ursache", m.Ursache, rUrsache, false)
 		if m.KuenftigeAnschrift != nil {
 			c.anschrift("/abmeldung/kuenftigeAnschrift", m.KuenftigeAnschrift, false)
 		}
 	}
-	return stichtag, ptr
 }
 
 func artName(a Art) string {
@@ -391,9 +371,16 @@ func (c *checker) r1Geburtsdatum(a *Anzeige, stichtag time.Time) {
 }
 
 // R2: the Stichtag lies at most 3 calendar months ahead; a past one is a late notice (warning).
-func (c *checker) r2Stichtag(art Art, stichtag time.Time, ptr string) {
+func (c *checker) r2Stichtag(art Art, stichtag time.Time) {
 	if stichtag.IsZero() {
 		return
+	}
+	ptr := "/anmeldung/beginn"
+	switch art {
+	case ArtUmmeldung:
+		ptr = "/ummeldung/datum"
+	case ArtAbmeldung:
+		ptr = "/abmeldung/datum"
 	}
 	limit := addMonths(c.today, 3)
 	switch {
@@ -508,7 +495,7 @@ func (c *checker) r7Aufenthaltstitel(a *Anzeige) {
 			free = free || euEEACH[s]
 		}
 		if !free {
-			c.fail("/personen/"+strconv.Itoa(i)+"/aufenthaltstitel", CodeAufenthaltstitelNeeded,
+			c.fail("/personen/"+strconv.Itoa(i)+"/aufenthaltstitel", CodeAufenthaltstitelRequired,
 				"Personen ohne Staatsangehörigkeit eines Staates der EU, des EWR oder der Schweiz müssen ihren Aufenthaltstitel angeben.")
 		}
 	}
@@ -534,7 +521,7 @@ func (c *checker) r9Ummeldung(a *Anzeige) {
 	if !reAGS.MatchString(now) || !c.otherMunicipality(a.Ummeldung.FruehereBetriebsstaette, now) {
 		return
 	}
-	c.fail("/ummeldung/fruehereBetriebsstaette", CodeUmmeldungOtherGemeinde,
+	c.fail("/ummeldung/fruehereBetriebsstaette", CodeUmmeldungOtherMunicipality,
 		"Die frühere Betriebsstätte liegt in einer anderen Gemeinde. Eine Verlegung in eine andere Gemeinde ist keine Ummeldung: "+
 			"Bitte erstatten Sie eine Anmeldung bei der Gemeinde der neuen Betriebsstätte mit dem Grund „Verlegung aus anderem Meldebezirk“. "+
 			"Die Abmeldung bei der bisherigen Gemeinde folgt daraus, eine eigene Abmeldung ist nicht nötig.")
