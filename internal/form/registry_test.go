@@ -1,6 +1,10 @@
 package form
 
 import (
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -34,6 +38,30 @@ func TestDefaultLoadsEveryDefinition(t *testing.T) {
 		}
 		if _, ok := r.GetVersion(id, 999); ok {
 			t.Errorf("GetVersion(%s, 999) found something", id)
+		}
+	}
+}
+
+// TestDomainImports keeps the package a domain package: no HTTP, no SQL, no adapters.
+func TestDomainImports(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			if p == "net/http" || p == "database/sql" || strings.Contains(p, "/internal/web") || strings.Contains(p, "/internal/sqlstore") {
+				t.Errorf("%s imports %s", name, p)
+			}
 		}
 	}
 }

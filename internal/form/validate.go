@@ -2,7 +2,6 @@ package form
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -96,6 +95,11 @@ func (v *validator) check(p *vm.Program) bool {
 }
 
 func (v *validator) rule(r *Rule, path string, item map[string]any, idx int, value any) {
+	for _, e := range v.errs {
+		if e.Path == path && !e.Warning {
+			return // one error per input is enough
+		}
+	}
 	failed := false
 	v.s.with(item, idx, value, func() {
 		if r.when != nil && !v.s.truth(r.when) {
@@ -330,5 +334,3 @@ func (v *validator) group(f *Field, path string, required bool) {
 }
 
 var foreignPLZRe = regexpMust(`^[0-9A-Z -]{3,10}$`)
-
-var _ = slices.Contains[[]string]
