@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,10 +15,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rathaus-egov/rathaus/internal/jobs"
+	"github.com/rathaus-egov/rathaus/internal/blobstore"
 	"github.com/rathaus-egov/rathaus/internal/mail"
+	"github.com/rathaus-egov/rathaus/internal/platform"
 	"github.com/rathaus-egov/rathaus/internal/sqlstore"
-	"github.com/rathaus-egov/rathaus/internal/web"
 )
 
 type serveConfig struct {
@@ -73,10 +72,8 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 		return err
 	}
 	defer db.Close()
-	if c.db == "" || db.Dialect == sqlstore.SQLite {
-		if err := os.MkdirAll(c.blobDir(), 0o750); err != nil {
-			return err
-		}
+	if err := os.MkdirAll(c.blobDir(), 0o750); err != nil {
+		return err
 	}
 	logins, err := seed(ctx, db, c.demo, time.Now())
 	if err != nil {
@@ -100,20 +97,13 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 		c.baseURL = url
 	}
 	hostname, _ := os.Hostname()
-	runner := &jobs.Runner{Store: db, Worker: hostname + ":" + strconv.Itoa(os.Getpid()), Now: time.Now, Log: log, Workers: c.workers}
-	runner.Register(web.JobSendMail, func(ctx context.Context, j jobs.Job) error {
-		var m mail.Message
-		if err := json.Unmarshal(j.Payload, &m); err != nil {
-			return jobs.Permanent(err)
-		}
-		return sender.Send(ctx, m)
-	})
-	runner.Init()
-
-	srv, err := web.New(web.Config{DB: db, Log: log, Now: time.Now, BaseURL: c.baseURL, Jobs: runner})
+	blobs := &blobstore.FS{Dir: c.blobDir()}
+	p, err := platform.New(ctx, platform.Config{DB: db, Blobs: blobs, Mail: sender, Log: log, Now: time.Now, BaseURL: c.baseURL,
+		Worker: hostname + ":" + strconv.Itoa(os.Getpid()), Workers: c.workers})
 	if err != nil {
 		return err
 	}
+	runner, srv := p.Runner, p.Web
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 
 	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))

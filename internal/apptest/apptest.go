@@ -5,7 +5,6 @@ package apptest
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,9 +19,11 @@ import (
 	"time"
 
 	"github.com/rathaus-egov/rathaus/internal/audit"
+	"github.com/rathaus-egov/rathaus/internal/blobstore"
 	"github.com/rathaus-egov/rathaus/internal/identity"
 	"github.com/rathaus-egov/rathaus/internal/jobs"
 	"github.com/rathaus-egov/rathaus/internal/mail"
+	"github.com/rathaus-egov/rathaus/internal/platform"
 	"github.com/rathaus-egov/rathaus/internal/refdata"
 	"github.com/rathaus-egov/rathaus/internal/sqlstore"
 	"github.com/rathaus-egov/rathaus/internal/testenv"
@@ -31,14 +32,16 @@ import (
 
 // App is a running application.
 type App struct {
-	T      testing.TB
-	DB     *sqlstore.DB
-	Server *web.Server
-	HTTP   *httptest.Server
-	Outbox *Outbox
-	Now    time.Time
-	runner *jobs.Runner
-	mu     sync.Mutex
+	T        testing.TB
+	DB       *sqlstore.DB
+	Server   *web.Server
+	HTTP     *httptest.Server
+	Outbox   *Outbox
+	Now      time.Time
+	Blobs    *blobstore.FS
+	Platform *platform.Platform
+	runner   *jobs.Runner
+	mu       sync.Mutex
 }
 
 // Outbox collects mail.
@@ -104,21 +107,15 @@ func New(t testing.TB, dsn string) *App {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app.runner = &jobs.Runner{Store: db, Worker: "apptest", Now: app.Clock, Log: log}
-	app.runner.Register(web.JobSendMail, func(ctx context.Context, j jobs.Job) error {
-		var m mail.Message
-		if err := json.Unmarshal(j.Payload, &m); err != nil {
-			return err
-		}
-		return app.Outbox.Send(ctx, m)
-	})
 	app.HTTP = httptest.NewUnstartedServer(nil)
-	srv, err := web.New(web.Config{DB: db, Log: log, Now: app.Clock, BaseURL: "http://" + app.HTTP.Listener.Addr().String()})
+	app.Blobs = &blobstore.FS{Dir: t.TempDir()}
+	p, err := platform.New(ctx, platform.Config{DB: db, Blobs: app.Blobs, Mail: app.Outbox, Log: log, Now: app.Clock,
+		BaseURL: "http://" + app.HTTP.Listener.Addr().String(), Worker: "apptest"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.Server = srv
-	app.HTTP.Config.Handler = srv.Handler()
+	app.Platform, app.Server, app.runner = p, p.Web, p.Runner
+	app.HTTP.Config.Handler = p.Web.Handler()
 	app.HTTP.Start()
 	t.Cleanup(app.HTTP.Close)
 	return app
@@ -138,32 +135,15 @@ func (a *App) Advance(d time.Duration) {
 	a.mu.Unlock()
 }
 
-// RunJobs runs every due job once, synchronously, and returns how many ran.
+// RunJobs runs every due job once, synchronously, through the platform's handlers, and
+// returns how many ran (failed attempts included).
 func (a *App) RunJobs() int {
 	a.T.Helper()
-	ctx := context.Background()
-	n := 0
-	for {
-		now := a.Clock()
-		batch, err := a.DB.ClaimJobs(ctx, "apptest", []string{web.JobSendMail}, now, now.Add(time.Minute), 50)
-		if err != nil {
-			a.T.Fatal(err)
-		}
-		if len(batch) == 0 {
-			return n
-		}
-		for _, j := range batch {
-			var m mail.Message
-			if err := json.Unmarshal(j.Payload, &m); err != nil {
-				a.T.Fatal(err)
-			}
-			_ = a.Outbox.Send(ctx, m)
-			if err := a.DB.CompleteJob(ctx, j.ID, now); err != nil {
-				a.T.Fatal(err)
-			}
-			n++
-		}
+	n, err := a.runner.RunDue(context.Background())
+	if err != nil {
+		a.T.Fatal(err)
 	}
+	return n
 }
 
 // CreateUser creates a verified account with password "richtiges-Passwort".

@@ -18,7 +18,7 @@ const module = "github.com/rathaus-egov/rathaus/"
 // adapters nor the I/O packages below.
 var adapters = map[string]bool{
 	"sqlstore": true, "web": true, "web/formui": true, "mail": true, "connector": true, "blobstore": true,
-	"apptest": true, "testenv": true, "archtest": true,
+	"apptest": true, "testenv": true, "archtest": true, "platform": true,
 }
 
 var forbiddenInDomain = []string{"net/http", "database/sql", "github.com/jackc/pgx", "modernc.org/sqlite", "github.com/wneessen/go-mail"}

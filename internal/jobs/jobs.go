@@ -180,6 +180,28 @@ func (r *Runner) Run(ctx context.Context) {
 	}
 }
 
+// RunDue claims and runs every job that is due now, one after another, until none is left,
+// and returns how many attempts ran. Tests use it instead of Run to avoid waiting.
+func (r *Runner) RunDue(ctx context.Context) (int, error) {
+	r.Init()
+	kinds := make([]string, 0, len(r.handlers))
+	for k := range r.handlers {
+		kinds = append(kinds, k)
+	}
+	n := 0
+	for {
+		now := r.Now()
+		batch, err := r.Store.ClaimJobs(ctx, r.Worker, kinds, now, now.Add(time.Minute), 100)
+		if err != nil || len(batch) == 0 {
+			return n, err
+		}
+		for _, j := range batch {
+			r.runOne(ctx, j)
+			n++
+		}
+	}
+}
+
 func (r *Runner) runOne(ctx context.Context, j Job) {
 	h := r.handlers[j.Kind]
 	var err error

@@ -173,7 +173,9 @@ func TestUsersSessionsTokens(t *testing.T) {
 			t.Fatalf("session survived password change: %v", err)
 		}
 		// One-time e-mail tokens.
-		err = db.InTx(ctx, func(tx *sqlstore.Tx) error { return sqlstore.CreateEmailToken(ctx, tx, "eh", u.ID, "verify", t0, t0.Add(time.Hour)) })
+		err = db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			return sqlstore.CreateEmailToken(ctx, tx, "eh", u.ID, "verify", t0, t0.Add(time.Hour))
+		})
 		if err != nil {
 			t.Fatal(err)
 		}

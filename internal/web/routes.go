@@ -41,6 +41,8 @@ func (s *Server) routeTable() []Route {
 		{Name: "leichte_sprache", Method: "GET", Pattern: "/leichte-sprache", Handler: s.infoPage("easy")},
 		{Name: "impressum", Method: "GET", Pattern: "/impressum", Handler: s.infoPage("imprint")},
 		{Name: "datenschutz", Method: "GET", Pattern: "/datenschutz", Handler: s.infoPage("privacy")},
+		{Name: "services", Method: "GET", Pattern: "/leistungen", Handler: s.servicesSearch},
+		{Name: "service", Method: "GET", Pattern: "/leistungen/{key}", Handler: s.serviceDetail},
 
 		// Accounts
 		{Name: "register_form", Method: "GET", Pattern: "/registrieren", Handler: s.registerForm},
@@ -70,6 +72,10 @@ func (s *Server) routeTable() []Route {
 		// API
 		{Name: "api_tenants", Method: "GET", Pattern: "/api/v1/tenants", API: true, Handler: s.apiTenants},
 		{Name: "api_tenant", Method: "GET", Pattern: "/api/v1/tenants/{ags}", API: true, Handler: s.apiTenant},
+		{Name: "api_services", Method: "GET", Pattern: "/api/v1/services", API: true, Handler: s.apiServices},
+		{Name: "api_submit", Method: "POST", Pattern: "/api/v1/submissions", Access: AccessToken, Scope: identity.ScopeSubmit, MaxBody: MaxSubmissionBody, API: true, Handler: s.apiSubmit},
+		{Name: "api_submission", Method: "GET", Pattern: "/api/v1/submissions/{id}", API: true, Handler: s.apiSubmission},
+		{Name: "api_submission_document", Method: "GET", Pattern: "/api/v1/submissions/{id}/documents/{name}", API: true, Handler: s.apiSubmissionDocument},
 		{Name: "api_openapi", Method: "GET", Pattern: "/api/v1/openapi.json", Handler: s.apiOpenAPI},
 
 		// Operations

@@ -19,8 +19,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rathaus-egov/rathaus/internal/blobstore"
+	"github.com/rathaus-egov/rathaus/internal/catalog"
+	"github.com/rathaus-egov/rathaus/internal/form"
 	"github.com/rathaus-egov/rathaus/internal/jobs"
 	"github.com/rathaus-egov/rathaus/internal/sqlstore"
+	"github.com/rathaus-egov/rathaus/internal/submission"
+	"github.com/rathaus-egov/rathaus/internal/tenant"
+	"github.com/rathaus-egov/rathaus/internal/wz"
 )
 
 //go:embed templates static
@@ -35,6 +41,18 @@ type Config struct {
 	Jobs     *jobs.Runner
 	Registry *prometheus.Registry
 	Secure   bool // cookies with Secure flag and HSTS (served over TLS)
+
+	Catalog     *catalog.Catalog
+	Forms       *form.Registry
+	Directory   *tenant.Directory
+	WZ          *wz.Catalog
+	Submissions *submission.Service
+	Renderer    *submission.Renderer
+	Blobs       blobstore.Store
+	// SubmitHooks add rows to the submit transaction (routing and deliveries, case work).
+	SubmitHooks []sqlstore.SubmitHook
+	// SubmitJobs returns extra jobs to enqueue with a submission.
+	SubmitJobs func(p *submission.Prepared) []jobs.Job
 }
 
 // Server serves every HTTP endpoint.

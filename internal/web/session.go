@@ -61,6 +61,12 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request, st *reqState) e
 		if err := s.authenticateToken(r, st); err != nil {
 			return err
 		}
+		// The portal reads the API with its session cookie; writes need a token.
+		if st.token == nil && !unsafeMethod(r.Method) {
+			if err := s.loadSession(w, r, st); err != nil {
+				return err
+			}
+		}
 	} else {
 		if err := s.loadSession(w, r, st); err != nil {
 			return err

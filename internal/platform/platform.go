@@ -1,0 +1,106 @@
+// Package platform wires the domain services, the storage, the background jobs and the web
+// server into one running Rathaus. cmd/rathaus and the scenario tests (apptest) build the
+// application through it, so both run the same wiring.
+package platform
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rathaus-egov/rathaus/internal/blobstore"
+	"github.com/rathaus-egov/rathaus/internal/catalog"
+	"github.com/rathaus-egov/rathaus/internal/form"
+	"github.com/rathaus-egov/rathaus/internal/identity"
+	"github.com/rathaus-egov/rathaus/internal/jobs"
+	"github.com/rathaus-egov/rathaus/internal/mail"
+	"github.com/rathaus-egov/rathaus/internal/sqlstore"
+	"github.com/rathaus-egov/rathaus/internal/submission"
+	"github.com/rathaus-egov/rathaus/internal/tenant"
+	"github.com/rathaus-egov/rathaus/internal/web"
+	"github.com/rathaus-egov/rathaus/internal/wz"
+)
+
+// Config is what a running platform needs from outside.
+type Config struct {
+	DB       *sqlstore.DB
+	Blobs    blobstore.Store
+	Mail     mail.Sender
+	Log      *slog.Logger
+	Now      func() time.Time
+	BaseURL  string
+	Worker   string // name of this process in job leases
+	Workers  int
+	Poll     time.Duration
+	Registry *prometheus.Registry
+	Secure   bool
+}
+
+// Platform is the wired application.
+type Platform struct {
+	Config
+	Catalog     *catalog.Catalog
+	Forms       *form.Registry
+	Directory   *tenant.Directory
+	WZ          *wz.Catalog
+	Submissions *submission.Service
+	Renderer    *submission.Renderer
+	Runner      *jobs.Runner
+	Web         *web.Server
+}
+
+// New builds the platform. The tenants must already be in the database.
+func New(ctx context.Context, cfg Config) (*Platform, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p := &Platform{Config: cfg}
+	var err error
+	if p.Catalog, err = catalog.Load(); err != nil {
+		return nil, err
+	}
+	if p.Forms, err = form.Default(); err != nil {
+		return nil, err
+	}
+	for _, l := range p.Catalog.Leistungen {
+		if l.Form != "" {
+			if _, ok := p.Forms.Get(l.Form); !ok {
+				return nil, fmt.Errorf("catalog: service %s names form %q, which does not exist", l.Key, l.Form)
+			}
+		}
+	}
+	if p.WZ, err = wz.Load(); err != nil {
+		return nil, err
+	}
+	ts, err := cfg.DB.ListTenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.Directory = tenant.NewDirectory(ts)
+	p.Submissions = &submission.Service{Catalog: p.Catalog, Forms: p.Forms, Gemeinden: p.Directory, WZ: p.WZ, Now: cfg.Now, NewID: identity.NewID}
+	p.Renderer = &submission.Renderer{Catalog: p.Catalog}
+
+	p.Runner = &jobs.Runner{Store: cfg.DB, Worker: cfg.Worker, Now: cfg.Now, Log: cfg.Log, Workers: cfg.Workers, Poll: cfg.Poll}
+	p.Runner.Register(web.JobSendMail, func(ctx context.Context, j jobs.Job) error {
+		var m mail.Message
+		if err := json.Unmarshal(j.Payload, &m); err != nil {
+			return jobs.Permanent(err)
+		}
+		return cfg.Mail.Send(ctx, m)
+	})
+	p.Runner.Register(web.JobRenderDocuments, web.RenderDocumentsJob(cfg.DB, cfg.Blobs, p.Renderer, cfg.Now))
+	p.Runner.Init()
+
+	p.Web, err = web.New(web.Config{
+		DB: cfg.DB, Log: cfg.Log, Now: cfg.Now, BaseURL: cfg.BaseURL, Jobs: p.Runner, Registry: cfg.Registry, Secure: cfg.Secure,
+		Catalog: p.Catalog, Forms: p.Forms, Directory: p.Directory, WZ: p.WZ, Submissions: p.Submissions, Renderer: p.Renderer, Blobs: cfg.Blobs,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}

@@ -1,0 +1,220 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/rathaus-egov/rathaus/internal/apperr"
+	"github.com/rathaus-egov/rathaus/internal/audit"
+	"github.com/rathaus-egov/rathaus/internal/jobs"
+	"github.com/rathaus-egov/rathaus/internal/submission"
+)
+
+// SubmitHook lets other parts of the platform (routing, case work) add their rows to the
+// submit transaction.
+type SubmitHook func(ctx context.Context, tx *Tx, s *submission.Submission) error
+
+// Submit stores a prepared submission in one transaction: idempotency key, gap-free reference
+// number per tenant, prefix and year, the submission row, the audit entry, the jobs, and the
+// hooks' rows. When the principal already used the idempotency key with the same request, the
+// first submission is returned with existing = true and nothing is written; with a different
+// request it is a conflict.
+func (db *DB) Submit(ctx context.Context, p *submission.Prepared, js []jobs.Job, hooks ...SubmitHook) (sub *submission.Submission, existing bool, err error) {
+	now := p.Submission.CreatedAt
+	err = db.InTx(ctx, func(tx *Tx) error {
+		existing = false
+		if p.IdemKey != "" {
+			var hash, id string
+			err := tx.QueryRow(ctx, `SELECT request_hash, submission_id FROM idempotency_keys WHERE principal = ? AND key = ?`, p.Principal, p.IdemKey).Scan(&hash, &id)
+			switch {
+			case err == nil:
+				if hash != p.RequestHash {
+					return apperr.Invalid(apperr.FieldError{Pointer: "", Code: "idempotency_key_reused", Message: "Idempotency-Key: Dieser Schlüssel wurde bereits für eine andere Einreichung verwendet."})
+				}
+				s, err := getSubmission(ctx, tx.QueryRow, id)
+				if err != nil {
+					return err
+				}
+				sub, existing = s, true
+				return nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		s := p.Submission
+		n, err := nextReference(ctx, tx, s.TenantAGS, p.RefPrefix, p.Year)
+		if err != nil {
+			return err
+		}
+		s.Reference = submission.FormatReference(p.RefPrefix, s.TenantAGS, p.Year, n)
+		warnings, _ := json.Marshal(s.Warnings)
+		office, _ := json.Marshal(s.Office)
+		ts := FormatTime(now)
+		if _, err := tx.Exec(ctx, `INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, art, reference, status, data, digest, warnings, display_name, user_id, token_id, organisation_id, gewerbebetrieb_id, office_snapshot, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			s.ID, s.TenantAGS, s.OfficeAGS, s.OfficeID, s.Leistung, s.FormID, s.FormVersion, s.Art, s.Reference, s.Status, string(s.Data), s.Digest, string(warnings),
+			s.DisplayName, s.UserID, s.TokenID, s.OrganisationID, s.GewerbebetriebID, string(office), ts, ts); err != nil {
+			return err
+		}
+		if p.IdemKey != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (principal, key, request_hash, submission_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+				p.Principal, p.IdemKey, p.RequestHash, s.ID, ts); err != nil {
+				return err
+			}
+		}
+		detail, _ := json.Marshal(map[string]string{"reference": s.Reference, "leistung": s.Leistung, "digest": s.Digest})
+		if err := AppendAudit(ctx, tx, now, audit.Record{Actor: p.Principal, TenantAGS: s.TenantAGS, Action: "submission.create", Object: "submission:" + s.ID, Detail: string(detail)}); err != nil {
+			return err
+		}
+		for i := range js {
+			j := js[i]
+			if j.TenantAGS == "" {
+				j.TenantAGS = s.TenantAGS
+			}
+			if err := EnqueueJob(ctx, tx, &j, now); err != nil {
+				return err
+			}
+		}
+		for _, h := range hooks {
+			if err := h(ctx, tx, &s); err != nil {
+				return err
+			}
+		}
+		sub = &s
+		return nil
+	})
+	if err != nil && isUniqueViolation(err) && p.IdemKey != "" {
+		// A concurrent request with the same key won the race: answer like a retry.
+		return db.Submit(ctx, p, js, hooks...)
+	}
+	return sub, existing, err
+}
+
+// nextReference increments the tenant's counter for prefix and year inside tx. The counter row
+// is locked until commit, so numbers have no gaps: a rolled-back submission rolls back its
+// number too.
+func nextReference(ctx context.Context, tx *Tx, ags, prefix string, year int) (int64, error) {
+	res, err := tx.Exec(ctx, `UPDATE reference_counters SET last = last + 1 WHERE tenant_ags = ? AND prefix = ? AND year = ?`, ags, prefix, year)
+	if err != nil {
+		return 0, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO reference_counters (tenant_ags, prefix, year, last) VALUES (?, ?, ?, 1) ON CONFLICT (tenant_ags, prefix, year) DO UPDATE SET last = reference_counters.last + 1`, ags, prefix, year); err != nil {
+			return 0, err
+		}
+	}
+	var last int64
+	err = tx.QueryRow(ctx, `SELECT last FROM reference_counters WHERE tenant_ags = ? AND prefix = ? AND year = ?`, ags, prefix, year).Scan(&last)
+	return last, err
+}
+
+const submissionCols = `id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, art, reference, status, data, digest, warnings, display_name, user_id, token_id, organisation_id, gewerbebetrieb_id, office_snapshot, created_at`
+
+func scanSubmission(sc interface{ Scan(...any) error }) (*submission.Submission, error) {
+	var s submission.Submission
+	var data, warnings, office, created string
+	err := sc.Scan(&s.ID, &s.TenantAGS, &s.OfficeAGS, &s.OfficeID, &s.Leistung, &s.FormID, &s.FormVersion, &s.Art, &s.Reference, &s.Status, &data, &s.Digest, &warnings,
+		&s.DisplayName, &s.UserID, &s.TokenID, &s.OrganisationID, &s.GewerbebetriebID, &office, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFound("Einreichung")
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.Data, s.CreatedAt = json.RawMessage(data), ParseTime(created)
+	_ = json.Unmarshal([]byte(warnings), &s.Warnings)
+	_ = json.Unmarshal([]byte(office), &s.Office)
+	return &s, nil
+}
+
+func getSubmission(ctx context.Context, qr func(context.Context, string, ...any) *sql.Row, id string) (*submission.Submission, error) {
+	return scanSubmission(qr(ctx, `SELECT `+submissionCols+` FROM submissions WHERE id = ?`, id))
+}
+
+// GetSubmission returns a submission by id. Callers check who may see it.
+func (db *DB) GetSubmission(ctx context.Context, id string) (*submission.Submission, error) {
+	return getSubmission(ctx, db.QueryRow, id)
+}
+
+// SubmissionsOfUser lists the submissions a user filed or that belong to one of orgs.
+func (db *DB) SubmissionsOfUser(ctx context.Context, userID string, orgs []string, limit int) ([]*submission.Submission, error) {
+	q := `SELECT ` + submissionCols + ` FROM submissions WHERE user_id = ?`
+	args := []any{userID}
+	for _, o := range orgs {
+		q += ` OR organisation_id = ?`
+		args = append(args, o)
+	}
+	q += ` ORDER BY created_at DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*submission.Submission
+	for rows.Next() {
+		s, err := scanSubmission(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Document is a stored generated document.
+type Document struct {
+	SubmissionID string
+	Name         string
+	ContentType  string
+	BlobKey      string
+	SHA256       string
+	Size         int64
+}
+
+// SaveDocument records a rendered document (idempotent: a second save of the same name keeps
+// the first, which is byte-identical because rendering is deterministic).
+func (db *DB) SaveDocument(ctx context.Context, d Document, now time.Time) error {
+	_, err := db.Exec(ctx, `INSERT INTO documents (submission_id, name, content_type, blob_key, sha256, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (submission_id, name) DO NOTHING`,
+		d.SubmissionID, d.Name, d.ContentType, d.BlobKey, d.SHA256, d.Size, FormatTime(now))
+	return err
+}
+
+// GetDocument returns a stored document's metadata.
+func (db *DB) GetDocument(ctx context.Context, submissionID, name string) (*Document, error) {
+	var d Document
+	err := db.QueryRow(ctx, `SELECT submission_id, name, content_type, blob_key, sha256, size FROM documents WHERE submission_id = ? AND name = ?`, submissionID, name).
+		Scan(&d.SubmissionID, &d.Name, &d.ContentType, &d.BlobKey, &d.SHA256, &d.Size)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFound("Dokument")
+	}
+	return &d, err
+}
+
+// SetAvailability records how a municipality offers a service.
+func (db *DB) SetAvailability(ctx context.Context, ags, leistung, status string, now time.Time) error {
+	_, err := db.Exec(ctx, `INSERT INTO service_availability (tenant_ags, leistung, status, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_ags, leistung) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
+		ags, leistung, status, FormatTime(now))
+	return err
+}
+
+// Availability returns the per-service overrides of a municipality (leistung → status).
+func (db *DB) Availability(ctx context.Context, ags string) (map[string]string, error) {
+	rows, err := db.Query(ctx, `SELECT leistung, status FROM service_availability WHERE tenant_ags = ?`, ags)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var l, s string
+		if err := rows.Scan(&l, &s); err != nil {
+			return nil, err
+		}
+		out[l] = s
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,159 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rathaus-egov/rathaus/internal/catalog"
+	"github.com/rathaus-egov/rathaus/internal/tenant"
+)
+
+// availability says how the municipality offers the service: the municipality's own setting,
+// else the catalog's kind.
+func (s *Server) availability(r *http.Request, ags string, l *catalog.Leistung) (catalog.Kind, error) {
+	if ags == "" {
+		return l.Kind, nil
+	}
+	av, err := s.DB.Availability(r.Context(), ags)
+	if err != nil {
+		return "", err
+	}
+	if v, ok := av[l.Key]; ok {
+		return catalog.Kind(v), nil
+	}
+	return l.Kind, nil
+}
+
+type apiService struct {
+	Leistung          string   `json:"leistung"`
+	Name              string   `json:"name"`
+	NameEN            string   `json:"nameEn"`
+	Description       string   `json:"description"`
+	Kind              string   `json:"kind"`
+	Art               string   `json:"art,omitempty"`
+	Form              string   `json:"form,omitempty"`
+	OfficeKind        string   `json:"officeKind,omitempty"`
+	LegalBasis        string   `json:"legalBasis"`
+	RequiredDocuments []string `json:"requiredDocuments"`
+	Fee               string   `json:"fee,omitempty"`
+	OZGReifegrad      int      `json:"ozgReifegrad"`
+	Availability      string   `json:"availability,omitempty"`
+	URL               string   `json:"url"`
+}
+
+func (s *Server) apiServices(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query().Get("q")
+	ags := r.URL.Query().Get("ags")
+	if ags != "" {
+		if _, ok := s.Directory.Get(ags); !ok {
+			return errNotFound
+		}
+	}
+	out := []apiService{}
+	for _, l := range s.Catalog.Search(q) {
+		a := apiService{Leistung: l.Key, Name: l.Name.De, NameEN: l.Name.En, Description: l.Description.De, Kind: string(l.Kind), Art: l.Art, Form: l.Form,
+			OfficeKind: l.OfficeKind, LegalBasis: l.LegalBasis, RequiredDocuments: l.RequiredDocuments.In("de"), Fee: l.Fee.De, OZGReifegrad: l.OZGReifegrad,
+			URL: "/leistungen/" + l.Key}
+		if a.RequiredDocuments == nil {
+			a.RequiredDocuments = []string{}
+		}
+		if ags != "" {
+			k, err := s.availability(r, ags, l)
+			if err != nil {
+				return err
+			}
+			a.Availability = string(k)
+		}
+		out = append(out, a)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"count": len(out), "services": out})
+}
+
+type servicesPage struct {
+	Query       string
+	Results     []*catalog.Leistung
+	Lebenslagen []lebenslageView
+}
+
+type lebenslageView struct {
+	catalog.Lebenslage
+	Leistungen []*catalog.Leistung
+}
+
+func (s *Server) lebenslagen() []lebenslageView {
+	var out []lebenslageView
+	for _, ll := range s.Catalog.Lebenslagen {
+		v := lebenslageView{Lebenslage: ll}
+		for _, k := range ll.Keys {
+			l, _ := s.Catalog.Get(k)
+			v.Leistungen = append(v.Leistungen, l)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func (s *Server) servicesSearch(w http.ResponseWriter, r *http.Request) error {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > 200 {
+		q = q[:200]
+	}
+	d := servicesPage{Query: q, Lebenslagen: s.lebenslagen()}
+	if q != "" {
+		d.Results = s.Catalog.Search(q)
+	}
+	return s.render(w, r, http.StatusOK, "services", s.page(r, "services.title", d))
+}
+
+type officeMatch struct {
+	Tenant    *tenant.Tenant
+	Office    tenant.Office
+	Delegated bool
+	Kind      catalog.Kind
+	StartURL  string
+}
+
+type servicePage struct {
+	L        *catalog.Leistung
+	Ort      string
+	Matches  []officeMatch
+	Searched bool
+}
+
+func (s *Server) serviceDetail(w http.ResponseWriter, r *http.Request) error {
+	l, ok := s.Catalog.Get(r.PathValue("key"))
+	if !ok {
+		return errNotFound
+	}
+	d := servicePage{L: l, Ort: strings.TrimSpace(r.URL.Query().Get("ort"))}
+	if len(d.Ort) > 100 {
+		d.Ort = d.Ort[:100]
+	}
+	if d.Ort != "" {
+		d.Searched = true
+		for _, t := range s.Directory.Search(d.Ort, 10) {
+			m := officeMatch{Tenant: t}
+			var err error
+			if l.OfficeKind != "" {
+				off, e := s.responsibleOffice(r.Context(), t.AGS, l)
+				if e == nil {
+					m.Office, err = s.DB.GetOffice(r.Context(), off.TenantAGS, off.ID)
+					if err != nil {
+						return err
+					}
+					m.Delegated = off.TenantAGS != t.AGS
+				}
+			}
+			if m.Kind, err = s.availability(r, t.AGS, l); err != nil {
+				return err
+			}
+			if m.Kind == catalog.KindOnline {
+				m.StartURL = "/antrag/neu?leistung=" + l.Key + "&ags=" + t.AGS
+			}
+			d.Matches = append(d.Matches, m)
+		}
+	}
+	p := s.page(r, "", d)
+	p.TitleText = l.Name.In(p.Lang)
+	return s.render(w, r, http.StatusOK, "service", p)
+}

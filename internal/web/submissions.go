@@ -1,0 +1,332 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rathaus-egov/rathaus/internal/apperr"
+	"github.com/rathaus-egov/rathaus/internal/audit"
+	"github.com/rathaus-egov/rathaus/internal/blobstore"
+	"github.com/rathaus-egov/rathaus/internal/catalog"
+	"github.com/rathaus-egov/rathaus/internal/identity"
+	"github.com/rathaus-egov/rathaus/internal/jobs"
+	"github.com/rathaus-egov/rathaus/internal/sqlstore"
+	"github.com/rathaus-egov/rathaus/internal/submission"
+	"github.com/rathaus-egov/rathaus/internal/tenant"
+)
+
+// JobRenderDocuments renders and stores a submission's documents after the commit.
+const JobRenderDocuments = "documents.render"
+
+// MaxSubmissionBody limits POST /api/v1/submissions.
+const MaxSubmissionBody = 1 << 20
+
+// responsibleOffice finds the office that handles the service for the municipality,
+// following a delegation, and snapshots its contact data.
+func (s *Server) responsibleOffice(ctx context.Context, ags string, l *catalog.Leistung) (submission.Office, error) {
+	kinds := []string{l.OfficeKind}
+	if l.FallbackOfficeKind != "" {
+		kinds = append(kinds, l.FallbackOfficeKind)
+	}
+	var last error
+	for _, k := range kinds {
+		o, err := s.DB.ResponsibleOffice(ctx, ags, tenant.OfficeKind(k))
+		if err == nil {
+			return submission.Office{ID: o.ID, TenantAGS: o.TenantAGS, Snapshot: submission.OfficeSnapshot{
+				Name: o.Name, Strasse: o.Strasse, PLZ: o.PLZ, Ort: o.Ort, Email: o.Email, Telefon: o.Telefon}}, nil
+		}
+		last = err
+	}
+	return submission.Office{}, last
+}
+
+// submit validates and stores a submission and queues its documents and deliveries. The
+// submission is committed when submit returns without error: only then may a receipt be shown.
+func (s *Server) submit(ctx context.Context, in submission.Input) (*submission.Submission, bool, error) {
+	l, err := s.Submissions.Resolve(in.Leistung, in.AGS)
+	if err != nil {
+		return nil, false, err
+	}
+	off, err := s.responsibleOffice(ctx, in.AGS, l)
+	if err != nil {
+		return nil, false, apperr.Invalid(apperr.FieldError{Pointer: "/ags", Code: "no_office", Message: "Gemeinde (AGS): Für diese Leistung ist in dieser Gemeinde keine zuständige Stelle eingerichtet."})
+	}
+	p, err := s.Submissions.Prepare(in, off)
+	if err != nil {
+		return nil, false, err
+	}
+	payload, _ := json.Marshal(map[string]string{"submission": p.Submission.ID})
+	js := []jobs.Job{{Kind: JobRenderDocuments, Payload: payload, UniqueKey: "render:" + p.Submission.ID, MaxAttempts: 10}}
+	if s.SubmitJobs != nil {
+		js = append(js, s.SubmitJobs(p)...)
+	}
+	sub, existing, err := s.DB.Submit(ctx, p, js, s.SubmitHooks...)
+	if err != nil {
+		return nil, false, err
+	}
+	s.wakeJobs()
+	return sub, existing, nil
+}
+
+// StoreDocument renders one document of a submission and stores it in the blob store and the
+// documents table; it returns the bytes. Idempotent: blobs are content-addressed and the
+// rendering is deterministic.
+func StoreDocument(ctx context.Context, db *sqlstore.DB, blobs blobstore.Store, r *submission.Renderer, sub *submission.Submission, name string, now time.Time) ([]byte, error) {
+	b, err := r.Render(sub, name)
+	if err != nil {
+		return nil, err
+	}
+	key, err := blobs.Put(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	err = db.SaveDocument(ctx, sqlstore.Document{SubmissionID: sub.ID, Name: name, ContentType: "application/pdf", BlobKey: key, SHA256: key, Size: int64(len(b))}, now)
+	return b, err
+}
+
+// RenderDocumentsJob is the handler of JobRenderDocuments.
+func RenderDocumentsJob(db *sqlstore.DB, blobs blobstore.Store, r *submission.Renderer, now func() time.Time) jobs.Handler {
+	return func(ctx context.Context, j jobs.Job) error {
+		var p struct{ Submission string }
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return jobs.Permanent(err)
+		}
+		sub, err := db.GetSubmission(ctx, p.Submission)
+		if err != nil {
+			return err
+		}
+		for _, name := range submission.Documents {
+			if _, err := db.GetDocument(ctx, sub.ID, name); err == nil {
+				continue
+			}
+			if _, err := StoreDocument(ctx, db, blobs, r, sub, name, now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+type documentRef struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+type submissionResponse struct {
+	ID               string              `json:"id"`
+	Reference        string              `json:"reference"`
+	Status           string              `json:"status"`
+	Leistung         string              `json:"leistung"`
+	AGS              string              `json:"ags"`
+	Art              string              `json:"art,omitempty"`
+	GewerbebetriebID string              `json:"gewerbebetriebID,omitempty"`
+	CreatedAt        string              `json:"createdAt"`
+	Digest           string              `json:"digest"`
+	Warnings         []apperr.FieldError `json:"warnings"`
+	Documents        []documentRef       `json:"documents"`
+	Data             json.RawMessage     `json:"data,omitempty"`
+}
+
+func submissionJSON(sub *submission.Submission, withData bool) submissionResponse {
+	r := submissionResponse{ID: sub.ID, Reference: sub.Reference, Status: sub.Status, Leistung: sub.Leistung, AGS: sub.TenantAGS, Art: sub.Art,
+		GewerbebetriebID: sub.GewerbebetriebID, CreatedAt: sub.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Digest: sub.Digest, Warnings: sub.Warnings}
+	for _, d := range submission.Documents {
+		r.Documents = append(r.Documents, documentRef{Name: d, URL: "/api/v1/submissions/" + sub.ID + "/documents/" + d})
+	}
+	if withData {
+		r.Data = sub.Data
+	}
+	return r
+}
+
+type submitRequest struct {
+	Leistung string          `json:"leistung"`
+	AGS      string          `json:"ags"`
+	Data     json.RawMessage `json:"data"`
+}
+
+func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) error {
+	st := state(r)
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		return &httpError{status: http.StatusUnsupportedMediaType, key: "error.invalid", detail: "Content-Type must be application/json"}
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		if isTooLarge(err) {
+			return err
+		}
+		return &httpError{status: 400, key: "error.invalid", detail: err.Error()}
+	}
+	var req submitRequest
+	if err := decodeStrict(body, &req); err != nil {
+		return err
+	}
+	var errs []apperr.FieldError
+	if req.Leistung == "" {
+		errs = append(errs, apperr.FieldError{Pointer: "/leistung", Code: "required", Message: "Leistung: Bitte den Leistungsschlüssel angeben."})
+	}
+	if !tenant.ValidAGS(req.AGS) {
+		errs = append(errs, apperr.FieldError{Pointer: "/ags", Code: "pattern", Message: "Gemeinde (AGS): Bitte den 8-stelligen Amtlichen Gemeindeschlüssel angeben, z. B. 14713000."})
+	}
+	if len(req.Data) == 0 || string(req.Data) == "null" {
+		errs = append(errs, apperr.FieldError{Pointer: "/data", Code: "required", Message: "Daten: Die Angaben der Anzeige fehlen."})
+	}
+	if len(errs) > 0 {
+		return apperr.Invalid(errs...)
+	}
+	if st.token.TenantAGS != "" && st.token.TenantAGS != req.AGS {
+		return &httpError{status: http.StatusForbidden, key: "error.forbidden", detail: "the token is bound to municipality " + st.token.TenantAGS}
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if key != "" && !submission.ValidIdempotencyKey(key) {
+		return apperr.Invalid(apperr.FieldError{Pointer: "", Code: "idempotency_key_invalid", Message: "Idempotency-Key: 1 bis 200 druckbare ASCII-Zeichen."})
+	}
+	sub, existing, err := s.submit(r.Context(), submission.Input{Leistung: req.Leistung, AGS: req.AGS, Data: req.Data, TokenID: st.token.ID, IdempotencyKey: key, DataPointer: "/data"})
+	if err != nil {
+		return err
+	}
+	if existing {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.Header().Set("Location", "/api/v1/submissions/"+sub.ID)
+	return writeJSON(w, http.StatusCreated, submissionJSON(sub, false))
+}
+
+// decodeStrict decodes a JSON object, rejecting unknown fields with a pointer to them, and
+// malformed JSON with 400.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return &httpError{status: 400, key: "error.invalid", detail: "malformed JSON: " + err.Error()}
+		case errors.As(err, &te):
+			return apperr.Invalid(apperr.FieldError{Pointer: "/" + strings.ReplaceAll(te.Field, ".", "/"), Code: "type", Message: "Falscher Datentyp für „" + te.Field + "“."})
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return apperr.Invalid(apperr.FieldError{Pointer: "/" + f, Code: "unknown_field", Message: "Unbekanntes Feld „" + f + "“."})
+		}
+		return &httpError{status: 400, key: "error.invalid", detail: err.Error()}
+	}
+	if dec.More() {
+		return &httpError{status: 400, key: "error.invalid", detail: "malformed JSON: data after the object"}
+	}
+	return nil
+}
+
+// canRead decides who may read a submission: the token that filed it, the account that filed
+// it or a member of the business it was filed for, staff of the responsible office (or of the
+// municipality it was filed with), a token with scope cases of that office's municipality,
+// platform admins. Everyone else gets 404. staff reports whether the read is an official's
+// read of personal data (audited).
+func canRead(st *reqState, sub *submission.Submission) (ok, staff bool) {
+	if t := st.token; t != nil {
+		if t.ID == sub.TokenID && t.Has(identity.ScopeRead) {
+			return true, false
+		}
+		if t.Has(identity.ScopeCases) && (t.TenantAGS == sub.OfficeAGS || t.TenantAGS == "") {
+			return true, true
+		}
+		return false, false
+	}
+	u := st.user
+	if u == nil {
+		return false, false
+	}
+	if sub.UserID != "" && u.ID == sub.UserID {
+		return true, false
+	}
+	for _, o := range u.Organisations {
+		if sub.OrganisationID != "" && o.ID == sub.OrganisationID {
+			return true, false
+		}
+	}
+	if u.IsStaffOf(sub.OfficeAGS) || u.Kind == identity.KindAdmin {
+		return true, true
+	}
+	return false, false
+}
+
+func (s *Server) loadReadable(r *http.Request) (*submission.Submission, error) {
+	st := state(r)
+	sub, err := s.DB.GetSubmission(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	ok, staff := canRead(st, sub)
+	if !ok {
+		return nil, errNotFound
+	}
+	if staff {
+		if err := s.DB.Audit(r.Context(), s.Now(), audit.Record{Actor: actorOf(st), TenantAGS: sub.OfficeAGS, Action: "submission.read", Object: "submission:" + sub.ID, Detail: `{"path":"` + r.URL.Path + `"}`}); err != nil {
+			return nil, err
+		}
+	}
+	return sub, nil
+}
+
+func (s *Server) apiSubmission(w http.ResponseWriter, r *http.Request) error {
+	sub, err := s.loadReadable(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.decorate(r.Context(), submissionJSON(sub, true), sub))
+}
+
+// decorate lets the integration hub and case work add their views (routing, deliveries …).
+func (s *Server) decorate(ctx context.Context, resp submissionResponse, sub *submission.Submission) any {
+	return resp
+}
+
+func (s *Server) apiSubmissionDocument(w http.ResponseWriter, r *http.Request) error {
+	sub, err := s.loadReadable(r)
+	if err != nil {
+		return err
+	}
+	return s.serveDocument(w, r, sub, r.PathValue("name"))
+}
+
+// serveDocument sends a stored document, rendering and storing it first when the background
+// job has not run yet; rendering is deterministic, so both paths give the same bytes.
+func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, sub *submission.Submission, name string) error {
+	known := false
+	for _, d := range submission.Documents {
+		known = known || d == name
+	}
+	if !known {
+		return errNotFound
+	}
+	ctx := r.Context()
+	var b []byte
+	if d, err := s.DB.GetDocument(ctx, sub.ID, name); err == nil {
+		b, err = s.Blobs.Get(ctx, d.BlobKey)
+		if err != nil && !errors.Is(err, blobstore.ErrNotFound) {
+			return err
+		}
+	} else if apperr.KindOf(err) != apperr.KindNotFound {
+		return err
+	}
+	if b == nil {
+		var err error
+		b, err = StoreDocument(ctx, s.DB, s.Blobs, s.Renderer, sub, name, s.Now())
+		if err != nil {
+			return err
+		}
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+sub.Reference+"-"+name+`"`)
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, err := w.Write(b)
+	return err
+}
