@@ -21,15 +21,34 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 type testDoc struct {
 	name   string
 	render func() ([]byte, error)
+	meta   docMeta
 }
+
+// docMeta is what TestStructure expects in a document's metadata.
+type docMeta struct {
+	title   string // contained in /Title
+	ref     string // contained in /Subject
+	author  string
+	created string // /CreationDate and /ModDate
+}
+
+var (
+	gewerbeDoc = docMeta{title: "GewO", ref: "GA-2026-004711", author: testOffice.Name, created: "D:20261128130542"}
+	hundDoc    = docMeta{title: "Hund", ref: "HST-2026-000815", author: testSteueramt.Name, created: "D:20261128130542"}
+)
 
 func testDocs() []testDoc {
 	return []testDoc{
-		{"gewa1-einzelunternehmen", func() ([]byte, error) { return RenderGewerbeanzeige(anmeldungEinzel(), testMeta) }},
-		{"gewa1-gmbh", func() ([]byte, error) { return RenderGewerbeanzeige(anmeldungGmbH(), testMeta) }},
-		{"gewa2", func() ([]byte, error) { return RenderGewerbeanzeige(ummeldung(), testMeta) }},
-		{"gewa3", func() ([]byte, error) { return RenderGewerbeanzeige(abmeldung(), testMeta) }},
-		{"empfangsbescheinigung", func() ([]byte, error) { return RenderEmpfangsbescheinigung(testReceipt()) }},
+		{"gewa1-einzelunternehmen", func() ([]byte, error) { return RenderGewerbeanzeige(anmeldungEinzel(), testMeta) }, gewerbeDoc},
+		{"gewa1-gmbh", func() ([]byte, error) { return RenderGewerbeanzeige(anmeldungGmbH(), testMeta) }, gewerbeDoc},
+		{"gewa2", func() ([]byte, error) { return RenderGewerbeanzeige(ummeldung(), testMeta) }, gewerbeDoc},
+		{"gewa3", func() ([]byte, error) { return RenderGewerbeanzeige(abmeldung(), testMeta) }, gewerbeDoc},
+		{"empfangsbescheinigung", func() ([]byte, error) { return RenderEmpfangsbescheinigung(testReceipt()) }, gewerbeDoc},
+		{"antrag-hundesteuer", func() ([]byte, error) { return RenderAntrag(testAntrag()) }, hundDoc},
+		{"eingangsbestaetigung", func() ([]byte, error) { return RenderEingangsbestaetigung(testGenericReceipt()) }, hundDoc},
+		{"bescheid", func() ([]byte, error) { return RenderBescheid(testBescheid()) }, docMeta{
+			title: "§ 34c GewO", ref: "32.1-34c-2026-0042", author: testOffice.Name, created: "D:20261203093000",
+		}},
 	}
 }
 
@@ -121,19 +140,19 @@ func TestStructure(t *testing.T) {
 			info := doc.info()
 			for key, want := range map[pdfName]string{
 				"Creator":      "Rathaus",
-				"CreationDate": "D:20261128130542",
-				"ModDate":      "D:20261128130542",
-				"Author":       testOffice.Name,
+				"CreationDate": d.meta.created,
+				"ModDate":      d.meta.created,
+				"Author":       d.meta.author,
 			} {
 				if got := textString(info[key]); got != want {
 					t.Errorf("/%s = %q, want %q", key, got, want)
 				}
 			}
 			title := textString(info["Title"])
-			if !strings.Contains(title, "GewO") {
+			if !strings.Contains(title, d.meta.title) {
 				t.Errorf("/Title = %q", title)
 			}
-			if subj := textString(info["Subject"]); !strings.Contains(subj, "GA-2026-004711") {
+			if subj := textString(info["Subject"]); !strings.Contains(subj, d.meta.ref) {
 				t.Errorf("/Subject = %q, want the reference in it", subj)
 			}
 			pages, err := doc.pages()

@@ -19,6 +19,10 @@ func TestDumpPDFs(t *testing.T) {
 		"gewa2":        func() ([]byte, error) { return RenderGewerbeanzeige(ummeldung(), testMeta) },
 		"gewa3":        func() ([]byte, error) { return RenderGewerbeanzeige(abmeldung(), testMeta) },
 		"receipt":      func() ([]byte, error) { return RenderEmpfangsbescheinigung(testReceipt()) },
+		"antrag":       func() ([]byte, error) { return RenderAntrag(testAntrag()) },
+		"eingang":      func() ([]byte, error) { return RenderEingangsbestaetigung(testGenericReceipt()) },
+		"bescheid":     func() ([]byte, error) { return RenderBescheid(testBescheid()) },
+		"bescheid-lang": func() ([]byte, error) { return RenderBescheid(longBescheid()) },
 	} {
 		b, err := fn()
 		if err != nil {

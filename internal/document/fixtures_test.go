@@ -189,3 +189,105 @@ func testReceipt() Receipt {
 		Documents: []string{"Aufenthaltstitel.pdf", "Handwerkskarte.pdf"},
 	}
 }
+
+var (
+	testSteueramt = Office{
+		Name:    "Landeshauptstadt Dresden, Steuer- und Stadtkassenamt",
+		Strasse: "Dr.-Külz-Ring 19",
+		PLZ:     "01067",
+		Ort:     "Dresden",
+		Email:   "steuerverwaltung@dresden.example",
+		Telefon: "0351 488-0",
+	}
+	testDatum = time.Date(2026, 12, 3, 9, 30, 0, 0, time.UTC) // date of the Bescheid
+)
+
+// testAntrag is a Hundesteuer-Anmeldung as the form engine would hand it over. The
+// Leistungsschlüssel is the one in internal/catalog, still to be verified with the LeiKa.
+func testAntrag() Antrag {
+	return Antrag{
+		Title:     "Anmeldung eines Hundes zur Hundesteuer",
+		Leistung:  "99024005000000",
+		Reference: "HST-2026-000815",
+		FiledAt:   testFiledAt,
+		Behoerde:  testSteueramt,
+		Sections: []Section{
+			{Title: "Angaben zur Halterin oder zum Halter", Rows: []Row{
+				{"Familienname", "Wróblewska"},
+				{"Vornamen", "Małgorzata Anna"},
+				{"Geburtsdatum", "14.03.1988"},
+				{"Anschrift", "Königsbrücker Straße 47a\n01099 Dresden"},
+				{"Telefon", ""},
+				{"E-Mail", "m.wroblewska@example.org"},
+			}},
+			{Title: "Angaben zum Hund", Rows: []Row{
+				{"Name des Hundes", "Bello"},
+				{"Rasse oder Kreuzung", "Labrador-Mischling"},
+				{"Geschlecht", "männlich"},
+				{"Wurfdatum (geschätzt)", "01.05.2024"},
+				{"Nummer des Mikrochips (Transponder)", "276098106543210"},
+				{"Handelt es sich um einen gefährlichen Hund im Sinne des Gesetzes zum Schutz der Bevölkerung vor gefährlichen Hunden?", "nein"},
+			}},
+			{Title: "Beginn der Hundehaltung", Rows: []Row{
+				{"Hund gehalten seit", "20.11.2026"},
+				{"Grund", "Übernahme aus dem Tierheim"},
+				{"Weitere Hunde im Haushalt", "keine"},
+			}},
+			{Title: "Steuerermäßigung oder Steuerbefreiung", Rows: nil},
+		},
+		Fee:         "100,00 EUR Hundesteuer jährlich",
+		Attachments: []string{"Abgabevertrag Tierheim.pdf"},
+	}
+}
+
+func testGenericReceipt() GenericReceipt {
+	return GenericReceipt{
+		Reference:     "HST-2026-000815",
+		FiledAt:       testFiledAt,
+		Title:         "Anmeldung eines Hundes zur Hundesteuer",
+		Leistung:      "99024005000000",
+		Behoerde:      testSteueramt,
+		Antragsteller: "Małgorzata Anna Wróblewska",
+		Digest:        "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08",
+		Documents:     []string{"Abgabevertrag Tierheim.pdf"},
+	}
+}
+
+// bescheidTenor is a decision template as an office would store it.
+const bescheidTenor = "Ihnen wird die Erlaubnis nach {{rechtsgrundlage}} erteilt, gewerbsmäßig {{taetigkeit}}."
+
+// testBescheid is an Erlaubnis nach § 34c GewO with a fee, its Tenor filled from a template.
+func testBescheid() Bescheid {
+	tenor, err := FillTemplate(bescheidTenor, map[string]string{
+		"rechtsgrundlage": "§ 34c Abs. 1 Satz 1 Nr. 1 der Gewerbeordnung (GewO)",
+		"taetigkeit":      "den Abschluss von Verträgen über Grundstücke, grundstücksgleiche Rechte, gewerbliche Räume oder Wohnräume zu vermitteln oder die Gelegenheit zum Abschluss solcher Verträge nachzuweisen",
+	})
+	if err != nil {
+		panic(err)
+	}
+	return Bescheid{
+		Behoerde:        testOffice,
+		Sachbearbeitung: Sachbearbeitung{Name: "Frau Łucja Kowalski", Telefon: "0351 488-4711"},
+		Empfaenger: Empfaenger{
+			Name:    "Herrn\nJürgen Weiß",
+			Strasse: "Bautzner Straße 12",
+			PLZ:     "01099",
+			Ort:     "Dresden",
+		},
+		Reference: "32.1-34c-2026-0042",
+		Datum:     testDatum,
+		Betreff:   "Erlaubnis nach § 34c GewO (Immobilienmakler)\nIhr Antrag vom 28.11.2026",
+		Tenor: []string{
+			tenor,
+			"Die Erlaubnis gilt für das gesamte Bundesgebiet.",
+		},
+		Begruendung: []string{
+			"Sie haben am 28.11.2026 die Erlaubnis nach § 34c Abs. 1 Satz 1 Nr. 1 GewO beantragt.",
+			"Die Voraussetzungen für die Erteilung der Erlaubnis liegen vor. Versagungsgründe nach § 34c Abs. 2 GewO " +
+				"bestehen nicht: Sie besitzen die erforderliche Zuverlässigkeit, Ihre Vermögensverhältnisse sind geordnet.",
+			"Die Gebühr beruht auf dem Sächsischen Verwaltungskostengesetz in Verbindung mit dem Kostenverzeichnis.",
+		},
+		Gebuehr:      "Für diesen Bescheid wird eine Gebühr von 250,00 EUR festgesetzt. Kassenzeichen: 5.0123.456789.0",
+		Unterschrift: "Im Auftrag\nŁucja Kowalski",
+	}
+}

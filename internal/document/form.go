@@ -8,12 +8,12 @@ import "strconv"
 type form struct {
 	title, subtitle string
 	header          []field
-	sections        []section
+	sections        []formSection
 	notes           []string
 	numbered        bool // print section and field numbers (the GewA forms) or not (a letter)
 }
 
-type section struct {
+type formSection struct {
 	title  string
 	fields []field
 	blocks []block // sub-sections after the fields, e.g. one per person

@@ -132,7 +132,7 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 	if reg == nil {
 		reg = &gewerbe.Register{}
 	}
-	fm.sections = append(fm.sections, section{
+	fm.sections = append(fm.sections, formSection{
 		title: "Angaben zum Betrieb und zum Registereintrag",
 		fields: []field{
 			fld("Rechtsform", label(rechtsformLabels, b.Rechtsform)),
@@ -146,7 +146,7 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 	})
 
 	// 2 Personen
-	personen := section{
+	personen := formSection{
 		title: "Angaben zur Person",
 		fields: []field{
 			fld("Zahl der geschäftsführenden Gesellschafter/innen bzw. gesetzlichen Vertreter/innen", vertreterZahl(a)),
@@ -196,7 +196,7 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 		fld("Automatenaufstellungsgewerbe", janein(b.Automatenaufstellung)),
 		fld("Reisegewerbe", janein(b.Reisegewerbe)),
 	)
-	fm.sections = append(fm.sections, section{title: "Angaben zum Betrieb", fields: betrieb})
+	fm.sections = append(fm.sections, formSection{title: "Angaben zum Betrieb", fields: betrieb})
 
 	// 4 Angaben nur dieser Art von Anzeige
 	switch a.Art {
@@ -205,7 +205,7 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 		if an == nil {
 			an = &gewerbe.Anmeldung{}
 		}
-		fm.sections = append(fm.sections, section{
+		fm.sections = append(fm.sections, formSection{
 			title: "Grund der Anmeldung",
 			fields: []field{
 				fld("Grund der Anmeldung", label(grundAnmeldungLabels, an.Grund)),
@@ -218,7 +218,7 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 		if um == nil {
 			um = &gewerbe.Ummeldung{}
 		}
-		fm.sections = append(fm.sections, section{
+		fm.sections = append(fm.sections, formSection{
 			title: "Angaben zur Ummeldung",
 			fields: []field{
 				fld("Datum der Änderung", datum(um.Datum)),
@@ -232,7 +232,7 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 		if ab == nil {
 			ab = &gewerbe.Abmeldung{}
 		}
-		fm.sections = append(fm.sections, section{
+		fm.sections = append(fm.sections, formSection{
 			title: "Angaben zur Abmeldung",
 			fields: []field{
 				fld("Datum der Betriebsaufgabe", datum(ab.Datum)),
@@ -252,7 +252,7 @@ func gewerbeanzeigeForm(a *gewerbe.Anzeige, fa formArt, m Meta) *form {
 	if hwk == nil {
 		hwk = &gewerbe.Handwerkskarte{}
 	}
-	fm.sections = append(fm.sections, section{
+	fm.sections = append(fm.sections, formSection{
 		title: "Erlaubnis und Handwerkskarte",
 		fields: []field{
 			fld("Liegt eine Erlaubnis vor?", janein(ptr(a.Erlaubnis != nil))),

@@ -180,6 +180,27 @@ func (w *writer) text(x, y, width float64, s, align string) {
 // letterhead prints the office, the title and the subtitle at the top of the first page.
 func (w *writer) letterhead(o Office, title, subtitle string) {
 	p := w.pdf
+	y := w.officeHead(o) + 5
+	p.SetTextColor(blackText, blackText, blackText)
+	for _, l := range w.split(title, "B", 15, contentW) {
+		p.SetXY(marginL, y)
+		p.CellFormat(contentW, 7, l, "", 0, "L", false, 0, "")
+		y += 7
+	}
+	if subtitle != "" {
+		p.SetTextColor(greyText, greyText, greyText)
+		for _, l := range w.split(subtitle, "", 9, contentW) {
+			w.text(marginL, y, contentW, l, "L")
+			y += 4.2
+		}
+	}
+	p.SetY(y + 4)
+}
+
+// officeHead prints the office's name, address and contact with a rule below, from the top
+// of the page, and returns the y of the rule.
+func (w *writer) officeHead(o Office) float64 {
+	p := w.pdf
 	p.SetTextColor(blackText, blackText, blackText)
 	y := topY
 	for _, l := range w.split(clean(o.Name, false), "B", 11, contentW) {
@@ -205,21 +226,7 @@ func (w *writer) letterhead(o Office, title, subtitle string) {
 	p.SetDrawColor(greyRule, greyRule, greyRule)
 	p.SetLineWidth(0.3)
 	p.Line(marginL, y, marginL+contentW, y)
-	y += 5
-	p.SetTextColor(blackText, blackText, blackText)
-	for _, l := range w.split(title, "B", 15, contentW) {
-		p.SetXY(marginL, y)
-		p.CellFormat(contentW, 7, l, "", 0, "L", false, 0, "")
-		y += 7
-	}
-	if subtitle != "" {
-		p.SetTextColor(greyText, greyText, greyText)
-		for _, l := range w.split(subtitle, "", 9, contentW) {
-			w.text(marginL, y, contentW, l, "L")
-			y += 4.2
-		}
-	}
-	p.SetY(y + 4)
+	return y
 }
 
 // section prints a numbered section heading on a grey band. It keeps the heading together
