@@ -2,6 +2,7 @@ package document
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -57,5 +58,42 @@ func BenchmarkBaselineCoreFont(b *testing.B) {
 		if err := p.Output(&buf); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// benchTemplate is a Begründung paragraph with a few placeholders, as an office stores it.
+const benchTemplate = "Sie haben am {{antrag.datum}} die Erlaubnis nach {{rechtsgrundlage}} beantragt. " +
+	"Die Voraussetzungen liegen vor; Versagungsgründe nach {{versagung}} bestehen nicht. " +
+	"Die Gebühr von {{betrag}} beruht auf {{kostenrecht}}. Aktenzeichen: {{aktenzeichen}}."
+
+var benchVars = map[string]string{
+	"antrag.datum":    "28.11.2026",
+	"rechtsgrundlage": "§ 34c Abs. 1 Satz 1 Nr. 1 GewO",
+	"versagung":       "§ 34c Abs. 2 GewO",
+	"betrag":          "250,00 EUR",
+	"kostenrecht":     "dem Sächsischen Verwaltungskostengesetz",
+	"aktenzeichen":    "32.1-34c-2026-0042",
+}
+
+// BenchmarkFillTemplate compares with BenchmarkBaselineReplacer, the same replacements by a
+// prebuilt strings.Replacer (which checks nothing).
+func BenchmarkFillTemplate(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := FillTemplate(benchTemplate, benchVars); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBaselineReplacer(b *testing.B) {
+	var pairs []string
+	for k, v := range benchVars {
+		pairs = append(pairs, "{{"+k+"}}", v)
+	}
+	r := strings.NewReplacer(pairs...)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = r.Replace(benchTemplate)
 	}
 }

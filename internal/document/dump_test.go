@@ -14,14 +14,14 @@ func TestDumpPDFs(t *testing.T) {
 		t.Skip("no -pdfdir")
 	}
 	for name, fn := range map[string]func() ([]byte, error){
-		"gewa1-einzel": func() ([]byte, error) { return RenderGewerbeanzeige(anmeldungEinzel(), testMeta) },
-		"gewa1-gmbh":   func() ([]byte, error) { return RenderGewerbeanzeige(anmeldungGmbH(), testMeta) },
-		"gewa2":        func() ([]byte, error) { return RenderGewerbeanzeige(ummeldung(), testMeta) },
-		"gewa3":        func() ([]byte, error) { return RenderGewerbeanzeige(abmeldung(), testMeta) },
-		"receipt":      func() ([]byte, error) { return RenderEmpfangsbescheinigung(testReceipt()) },
-		"antrag":       func() ([]byte, error) { return RenderAntrag(testAntrag()) },
-		"eingang":      func() ([]byte, error) { return RenderEingangsbestaetigung(testGenericReceipt()) },
-		"bescheid":     func() ([]byte, error) { return RenderBescheid(testBescheid()) },
+		"gewa1-einzel":  func() ([]byte, error) { return RenderGewerbeanzeige(anmeldungEinzel(), testMeta) },
+		"gewa1-gmbh":    func() ([]byte, error) { return RenderGewerbeanzeige(anmeldungGmbH(), testMeta) },
+		"gewa2":         func() ([]byte, error) { return RenderGewerbeanzeige(ummeldung(), testMeta) },
+		"gewa3":         func() ([]byte, error) { return RenderGewerbeanzeige(abmeldung(), testMeta) },
+		"receipt":       func() ([]byte, error) { return RenderEmpfangsbescheinigung(testReceipt()) },
+		"antrag":        func() ([]byte, error) { return RenderAntrag(testAntrag()) },
+		"eingang":       func() ([]byte, error) { return RenderEingangsbestaetigung(testGenericReceipt()) },
+		"bescheid":      func() ([]byte, error) { return RenderBescheid(testBescheid()) },
 		"bescheid-lang": func() ([]byte, error) { return RenderBescheid(longBescheid()) },
 	} {
 		b, err := fn()

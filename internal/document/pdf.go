@@ -229,25 +229,32 @@ func (w *writer) officeHead(o Office) float64 {
 	return y
 }
 
-// section prints a numbered section heading on a grey band. It keeps the heading together
-// with the first rows that follow.
+// section prints a numbered section heading on a grey band, wrapped when it is long (the
+// titles of an Antrag come from form definitions). It keeps the heading together with the
+// first rows that follow.
 func (w *writer) section(num, title string) {
 	p := w.pdf
-	title = w.split(title, "B", 11, contentW-numColW)[0]
-	w.ensure(9 + 3*(lineH+2*rowPad))
+	lines := w.split(title, "B", 11, contentW-numColW)
+	lines = lines[:min(len(lines), 4)]
+	const wrapH = 5.5 // each further line of a wrapped heading
+	bandH := 7 + float64(len(lines)-1)*wrapH
+	w.ensure(bandH + 2 + 3*(lineH+2*rowPad))
 	y := p.GetY() + 2
 	p.SetFillColor(greyBand, greyBand, greyBand)
-	p.Rect(marginL, y, contentW, 7, "F")
+	p.Rect(marginL, y, contentW, bandH, "F")
 	p.SetTextColor(blackText, blackText, blackText)
 	p.SetFont(family, "B", 11)
-	p.SetXY(marginL, y)
+	x, width := marginL, contentW
 	if num != "" {
+		p.SetXY(marginL, y)
 		p.CellFormat(numColW, 7, num, "", 0, "L", false, 0, "")
-		p.CellFormat(contentW-numColW, 7, title, "", 0, "L", false, 0, "")
-	} else {
-		p.CellFormat(contentW, 7, title, "", 0, "L", false, 0, "")
+		x, width = marginL+numColW, contentW-numColW
 	}
-	p.SetY(y + 7 + 1)
+	for i, l := range lines {
+		p.SetXY(x, y+float64(i)*wrapH)
+		p.CellFormat(width, 7, l, "", 0, "L", false, 0, "")
+	}
+	p.SetY(y + bandH + 1)
 }
 
 // block prints a sub-heading inside a section (one per person), kept together with the
