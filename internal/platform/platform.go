@@ -82,7 +82,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	}
 	p.Directory = tenant.NewDirectory(ts)
 	p.Submissions = &submission.Service{Catalog: p.Catalog, Forms: p.Forms, Gemeinden: p.Directory, WZ: p.WZ, Now: cfg.Now, NewID: identity.NewID}
-	p.Renderer = &submission.Renderer{Catalog: p.Catalog}
+	p.Renderer = &submission.Renderer{Catalog: p.Catalog, Forms: p.Forms}
 
 	p.Runner = &jobs.Runner{Store: cfg.DB, Worker: cfg.Worker, Now: cfg.Now, Log: cfg.Log, Workers: cfg.Workers, Poll: cfg.Poll}
 	p.Runner.Register(web.JobSendMail, func(ctx context.Context, j jobs.Job) error {

@@ -84,6 +84,9 @@ type Input struct {
 	TokenID        string // the API token filing
 	OrganisationID string // a business account the user files for
 	IdempotencyKey string
+	// FormVersion pins the version of the form the data was filled with (portal drafts); 0
+	// means the newest version.
+	FormVersion int
 	// DataPointer is the JSON pointer prefix of Data in the request ("/data" for the API, ""
 	// for the portal), so field errors point into what the caller sent.
 	DataPointer string
@@ -157,7 +160,11 @@ func (s *Service) Prepare(in Input, off Office) (*Prepared, error) {
 	sub.Leistung, sub.FormID, sub.Status = l.Key, l.Form, StatusEingegangen
 	sub.UserID, sub.TokenID, sub.OrganisationID = in.UserID, in.TokenID, in.OrganisationID
 	sub.CreatedAt = now
-	if def, ok := s.Forms.Get(l.Form); ok {
+	def, ok := s.Forms.Get(l.Form)
+	if in.FormVersion > 0 {
+		def, ok = s.Forms.GetVersion(l.Form, in.FormVersion)
+	}
+	if ok {
 		sub.FormVersion = def.Version
 	}
 	if len(bytes.TrimSpace(in.Data)) == 0 {
@@ -185,9 +192,8 @@ func (s *Service) Prepare(in Input, off Office) (*Prepared, error) {
 		sub.DisplayName, sub.GewerbebetriebID = a.DisplayName(), a.Betrieb.GewerbebetriebID
 		p.Anzeige = a
 	default:
-		def, ok := s.Forms.Get(l.Form)
 		if !ok {
-			return nil, fmt.Errorf("catalog names form %q, which is not loaded", l.Form)
+			return nil, fmt.Errorf("catalog names form %q version %d, which is not loaded", l.Form, in.FormVersion)
 		}
 		canon, errs, err := ValidateFormPayload(def, in.Data, now)
 		if err != nil {
