@@ -334,7 +334,8 @@ type orgView struct {
 }
 
 type accountData struct {
-	Orgs []orgView
+	Orgs     []orgView
+	Antraege applications // "Meine Anträge": open drafts and submissions
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
@@ -347,9 +348,16 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.Orgs = append(d.Orgs, orgView{Organisation: o, Members: ms})
 	}
+	var err error
+	if d.Antraege, err = s.myApplications(r.Context(), st.lang, st.user); err != nil {
+		return err
+	}
 	p := s.page(r, "account.title", d)
 	if r.URL.Query().Get("gespeichert") != "" {
 		p.Flash = T(st.lang, "account.saved")
+	}
+	if r.URL.Query().Get("geloescht") != "" {
+		p.Flash = T(st.lang, "antrag.deleted")
 	}
 	return s.render(w, r, http.StatusOK, "account", p)
 }
@@ -431,6 +439,10 @@ func (s *Server) accountWithErrors(w http.ResponseWriter, r *http.Request, errs 
 			return err
 		}
 		d.Orgs = append(d.Orgs, orgView{Organisation: o, Members: ms})
+	}
+	var err error
+	if d.Antraege, err = s.myApplications(r.Context(), st.lang, st.user); err != nil {
+		return err
 	}
 	p := s.page(r, "account.title", d)
 	p.Errors, p.Form = errs, r.PostForm

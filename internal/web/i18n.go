@@ -196,7 +196,9 @@ var messages = map[string][2]string{
 func T(lang, key string, args ...any) string {
 	m, ok := messages[key]
 	if !ok {
-		return key
+		if m, ok = antragMessages[key]; !ok {
+			return key
+		}
 	}
 	i := 0
 	if lang == "en" {

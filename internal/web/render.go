@@ -28,6 +28,10 @@ type Page struct {
 	Data      any
 	OtherLang string
 	SwitchURL string
+	// NoHeading leaves the h1 to the content (form steps render their own).
+	NoHeading bool
+	// Script is the URL of a page script loaded with defer (progressive enhancement only).
+	Script string
 }
 
 // CSRFField renders the hidden CSRF input.

@@ -44,6 +44,19 @@ func (s *Server) routeTable() []Route {
 		{Name: "services", Method: "GET", Pattern: "/leistungen", Handler: s.servicesSearch},
 		{Name: "service", Method: "GET", Pattern: "/leistungen/{key}", Handler: s.serviceDetail},
 
+		// Online applications (drafts, steps, review, submit, receipt). GET /antrag/{id}/pruefen
+		// (the review page) is served by antrag_step: a pattern of its own would conflict
+		// with /antrag/eingang/{sid}.
+		{Name: "antrag_new", Method: "GET", Pattern: "/antrag/neu", Handler: s.antragNew},
+		{Name: "antrag_resume", Method: "GET", Pattern: "/antrag/fortsetzen", Handler: s.antragResume},
+		{Name: "antrag_step", Method: "GET", Pattern: "/antrag/{id}/{step}", Handler: s.antragStep},
+		{Name: "antrag_step_post", Method: "POST", Pattern: "/antrag/{id}/{step}", MaxBody: MaxUploadBody, Handler: s.antragPost},
+		{Name: "antrag_submit", Method: "POST", Pattern: "/antrag/{id}/absenden", Handler: s.antragSubmit},
+		{Name: "antrag_link", Method: "POST", Pattern: "/antrag/{id}/link", Handler: s.antragLink},
+		{Name: "antrag_delete", Method: "POST", Pattern: "/antrag/{id}/loeschen", Handler: s.antragDelete},
+		{Name: "antrag_receipt", Method: "GET", Pattern: "/antrag/eingang/{sid}", Handler: s.antragReceipt},
+		{Name: "antrag_document", Method: "GET", Pattern: "/antrag/eingang/{sid}/{name}", Handler: s.antragDocument},
+
 		// Accounts
 		{Name: "register_form", Method: "GET", Pattern: "/registrieren", Handler: s.registerForm},
 		{Name: "register", Method: "POST", Pattern: "/registrieren", Handler: s.register},
@@ -73,6 +86,7 @@ func (s *Server) routeTable() []Route {
 		{Name: "api_tenants", Method: "GET", Pattern: "/api/v1/tenants", API: true, Handler: s.apiTenants},
 		{Name: "api_tenant", Method: "GET", Pattern: "/api/v1/tenants/{ags}", API: true, Handler: s.apiTenant},
 		{Name: "api_services", Method: "GET", Pattern: "/api/v1/services", API: true, Handler: s.apiServices},
+		{Name: "api_wz", Method: "GET", Pattern: "/api/v1/wz", API: true, Handler: s.apiWZ},
 		{Name: "api_submit", Method: "POST", Pattern: "/api/v1/submissions", Access: AccessToken, Scope: identity.ScopeSubmit, MaxBody: MaxSubmissionBody, API: true, Handler: s.apiSubmit},
 		{Name: "api_submission", Method: "GET", Pattern: "/api/v1/submissions/{id}", API: true, Handler: s.apiSubmission},
 		{Name: "api_submission_document", Method: "GET", Pattern: "/api/v1/submissions/{id}/documents/{name}", API: true, Handler: s.apiSubmissionDocument},

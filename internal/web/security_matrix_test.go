@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rathaus-egov/rathaus/internal/apptest"
 	"github.com/rathaus-egov/rathaus/internal/gewerbe"
@@ -64,6 +65,17 @@ var matrix = map[string]map[string]string{
 	"api_submission_document": {"*": "404", "citizen": "ok", "member": "404", "staff": "ok", "admin": "ok", "tcases": "ok"},
 	// Operations.
 	"healthz": {"*": "ok"}, "readyz": {"*": "ok"}, "metrics": {"*": "ok"},
+	// Online applications: starting one and the mailed resume link are public; a draft is its
+	// owner's only (the citizen's fixture draft), never staff's or admins'; the receipt and its
+	// documents follow canRead (portal sessions, so tokens count as anonymous here).
+	"antrag_new": {"*": "ok"}, "antrag_resume": {"*": "ok"}, "api_wz": {"*": "ok"},
+	"antrag_step":      {"*": "404", "citizen": "ok"},
+	"antrag_step_post": {"*": "404", "citizen": "ok"},
+	"antrag_submit":    {"*": "404", "citizen": "ok"},
+	"antrag_link":      {"*": "404", "citizen": "ok"},
+	"antrag_delete":    {"*": "404", "citizen": "ok"},
+	"antrag_receipt":   {"*": "404", "citizen": "ok", "staff": "ok", "admin": "ok"},
+	"antrag_document":  {"*": "404", "citizen": "ok", "staff": "ok", "admin": "ok"},
 }
 
 type fixture struct {
@@ -107,9 +119,15 @@ func newFixture(t *testing.T) *fixture {
 	sub := f.file(t, submission.Input{Leistung: "99050012104000", AGS: dresden, Data: gewerbe.Sample("anmeldung-einzelunternehmen", app.Clock()), UserID: citizen.ID})
 	f.file(t, submission.Input{Leistung: "99050012104000", AGS: dresden, Data: gewerbe.Sample("anmeldung-gmbh", app.Clock()), UserID: owner.ID, OrganisationID: orgID})
 	offices, _ := app.DB.ListOffices(ctx, dresden)
+	draft := &sqlstore.Draft{ID: identity.NewID(), TenantAGS: dresden, Leistung: "99050012104000", FormID: "gewerbe-anmeldung", FormVersion: 1,
+		UserID: citizen.ID, Data: []byte(`{}`), Step: "einstieg", CreatedAt: app.Clock(), UpdatedAt: app.Clock(), ExpiresAt: app.Clock().Add(24 * time.Hour)}
+	if err := app.DB.CreateDraft(ctx, draft); err != nil {
+		t.Fatal(err)
+	}
 	f.params = map[string]string{
 		"ags": dresden, "key": "99050012104000", "name": "antrag.pdf",
 		"submission": sub.ID, "org": orgID, "office": offices[0].ID,
+		"draft": draft.ID, "step": "einstieg", "sid": sub.ID,
 	}
 	// The stylesheet's hashed name.
 	if m := regexp.MustCompile(`/static/([^"]+\.css)`).FindStringSubmatch(app.Client().Get("/").Body); m != nil {
@@ -146,6 +164,8 @@ func (f *fixture) pathFor(t *testing.T, rt web.Route) string {
 			return f.params["org"]
 		case name == "id" && strings.Contains(rt.Pattern, "/aemter/"):
 			return f.params["office"]
+		case name == "id" && strings.HasPrefix(rt.Pattern, "/antrag/"):
+			return f.params["draft"]
 		case name == "name" && rt.Name == "static":
 			return f.params["static"]
 		}

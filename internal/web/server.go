@@ -26,6 +26,7 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/sqlstore"
 	"github.com/rathaus-egov/rathaus/internal/submission"
 	"github.com/rathaus-egov/rathaus/internal/tenant"
+	"github.com/rathaus-egov/rathaus/internal/web/formui"
 	"github.com/rathaus-egov/rathaus/internal/wz"
 )
 
@@ -62,6 +63,7 @@ type Server struct {
 	static  map[string][]byte                        // hashed name → content
 	css     string                                   // hashed URL of the stylesheet
 	routes  []Route
+	formUI  *formui.Renderer // form steps and review pages of the portal's online procedures
 	mux     *http.ServeMux
 	metrics *metrics
 }
@@ -79,6 +81,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if err := s.loadTemplates(); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.formUI, err = formui.New(); err != nil {
 		return nil, err
 	}
 	s.metrics = newMetrics(cfg.Registry, cfg.DB)

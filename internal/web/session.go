@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -155,7 +156,18 @@ func (s *Server) checkCSRF(r *http.Request, st *reqState) error {
 			return errCSRF
 		}
 	}
-	if err := r.ParseForm(); err != nil {
+	var err error
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		// Uploads: the body limit of the route bounds the whole request already.
+		limit := st.route.MaxBody
+		if limit == 0 {
+			limit = MaxFormBody
+		}
+		err = r.ParseMultipartForm(limit)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
 		if isTooLarge(err) {
 			return err
 		}
