@@ -18,7 +18,7 @@ import (
 
 var now = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 
-func service(t *testing.T) *submission.Service {
+func service(t testing.TB) *submission.Service {
 	t.Helper()
 	cat, err := catalog.Load()
 	if err != nil {
