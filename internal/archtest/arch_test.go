@@ -17,7 +17,7 @@ const module = "github.com/rathaus-egov/rathaus/"
 // adapters may use I/O packages and domain packages; domain packages may use neither
 // adapters nor the I/O packages below.
 var adapters = map[string]bool{
-	"sqlstore": true, "web": true, "web/formui": true, "mail": true, "connector": true, "blobstore": true,
+	"sqlstore": true, "web": true, "hub": true, "web/formui": true, "mail": true, "connector": true, "blobstore": true,
 	"apptest": true, "testenv": true, "archtest": true, "platform": true,
 }
 

@@ -4,6 +4,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,11 +17,22 @@ import (
 	gomail "github.com/wneessen/go-mail"
 )
 
-// Message is one plain-text mail.
+// Message is one plain-text mail, optionally with attachments.
 type Message struct {
-	To      string `json:"to"`
-	Subject string `json:"subject"`
-	Text    string `json:"text"`
+	To          string       `json:"to"`
+	Subject     string       `json:"subject"`
+	Text        string       `json:"text"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// MessageID, when set, is the Message-ID (without angle brackets), so a resent mail can
+	// be recognised as the same by the receiving side.
+	MessageID string `json:"messageId,omitempty"`
+}
+
+// Attachment is a file attached to a mail.
+type Attachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	Data        []byte `json:"data"`
 }
 
 // Sender sends a message.
@@ -71,8 +83,17 @@ func build(from string, m Message, now time.Time) (*gomail.Msg, error) {
 	}
 	msg.Subject(m.Subject)
 	msg.SetDate()
-	msg.SetMessageID()
+	if m.MessageID != "" {
+		msg.SetMessageIDWithValue(m.MessageID)
+	} else {
+		msg.SetMessageID()
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	for _, a := range m.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return nil, fmt.Errorf("attachment %s: %w", a.Name, err)
+		}
+	}
 	return msg, nil
 }
 

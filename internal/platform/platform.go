@@ -14,10 +14,14 @@ import (
 
 	"github.com/rathaus-egov/rathaus/internal/blobstore"
 	"github.com/rathaus-egov/rathaus/internal/catalog"
+	"github.com/rathaus-egov/rathaus/internal/connector"
+	"github.com/rathaus-egov/rathaus/internal/delivery"
 	"github.com/rathaus-egov/rathaus/internal/form"
+	"github.com/rathaus-egov/rathaus/internal/hub"
 	"github.com/rathaus-egov/rathaus/internal/identity"
 	"github.com/rathaus-egov/rathaus/internal/jobs"
 	"github.com/rathaus-egov/rathaus/internal/mail"
+	"github.com/rathaus-egov/rathaus/internal/routing"
 	"github.com/rathaus-egov/rathaus/internal/sqlstore"
 	"github.com/rathaus-egov/rathaus/internal/submission"
 	"github.com/rathaus-egov/rathaus/internal/tenant"
@@ -38,6 +42,12 @@ type Config struct {
 	Poll     time.Duration
 	Registry *prometheus.Registry
 	Secure   bool
+	// Delivery is the integration hub's retry window and statistics batching; PushTimeout
+	// bounds one HTTP push attempt (default 30 s); JobLease is how long a claimed job is held
+	// before another node may take it over (default 2 min).
+	Delivery    delivery.Policy
+	PushTimeout time.Duration
+	JobLease    time.Duration
 }
 
 // Platform is the wired application.
@@ -51,6 +61,7 @@ type Platform struct {
 	Renderer    *submission.Renderer
 	Runner      *jobs.Runner
 	Web         *web.Server
+	Hub         *hub.Hub
 }
 
 // New builds the platform. The tenants must already be in the database.
@@ -84,7 +95,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	p.Submissions = &submission.Service{Catalog: p.Catalog, Forms: p.Forms, Gemeinden: p.Directory, WZ: p.WZ, Now: cfg.Now, NewID: identity.NewID}
 	p.Renderer = &submission.Renderer{Catalog: p.Catalog, Forms: p.Forms}
 
-	p.Runner = &jobs.Runner{Store: cfg.DB, Worker: cfg.Worker, Now: cfg.Now, Log: cfg.Log, Workers: cfg.Workers, Poll: cfg.Poll}
+	p.Runner = &jobs.Runner{Store: cfg.DB, Worker: cfg.Worker, Now: cfg.Now, Log: cfg.Log, Workers: cfg.Workers, Poll: cfg.Poll, Lease: cfg.JobLease}
 	p.Runner.Register(web.JobSendMail, func(ctx context.Context, j jobs.Job) error {
 		var m mail.Message
 		if err := json.Unmarshal(j.Payload, &m); err != nil {
@@ -93,14 +104,38 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		return cfg.Mail.Send(ctx, m)
 	})
 	p.Runner.Register(web.JobRenderDocuments, web.RenderDocumentsJob(cfg.DB, cfg.Blobs, p.Renderer, cfg.Now))
+	if err := p.wireHub(ctx); err != nil {
+		return nil, err
+	}
 	p.Runner.Init()
 
 	p.Web, err = web.New(web.Config{
 		DB: cfg.DB, Log: cfg.Log, Now: cfg.Now, BaseURL: cfg.BaseURL, Jobs: p.Runner, Registry: cfg.Registry, Secure: cfg.Secure,
 		Catalog: p.Catalog, Forms: p.Forms, Directory: p.Directory, WZ: p.WZ, Submissions: p.Submissions, Renderer: p.Renderer, Blobs: cfg.Blobs,
+		SubmitHooks: p.Hub.SubmitHooks, Hub: p.Hub,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// wireHub builds the integration hub, seeds the default recipients on first start and
+// registers its job handlers; its submit hook routes every Gewerbe submission.
+func (p *Platform) wireHub(ctx context.Context) error {
+	rules, err := routing.Load()
+	if err != nil {
+		return err
+	}
+	cfg := p.Config
+	p.Hub = &hub.Hub{DB: cfg.DB, Rules: rules, Directory: p.Directory, Catalog: p.Catalog, Submissions: p.Submissions,
+		Connector: &connector.Mux{HTTP: &connector.HTTPPush{Timeout: cfg.PushTimeout, Now: cfg.Now}, SMTP: &connector.SMTP{Mail: cfg.Mail}, Folder: connector.Folder{}},
+		Policy:    cfg.Delivery.WithDefaults(), Now: cfg.Now, Log: cfg.Log, Wake: p.Runner.Wake}
+	p.Hub.SubmitHooks = []sqlstore.SubmitHook{p.Hub.Route}
+	if _, err := p.Hub.Seed(ctx); err != nil {
+		return fmt.Errorf("recipients: %w", err)
+	}
+	p.Runner.Register(sqlstore.JobDeliver, p.Hub.Deliver)
+	p.Runner.Register(hub.JobRueckmeldung, p.Hub.ProcessRueckmeldung)
+	return nil
 }

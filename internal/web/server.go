@@ -22,6 +22,7 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/blobstore"
 	"github.com/rathaus-egov/rathaus/internal/catalog"
 	"github.com/rathaus-egov/rathaus/internal/form"
+	"github.com/rathaus-egov/rathaus/internal/hub"
 	"github.com/rathaus-egov/rathaus/internal/jobs"
 	"github.com/rathaus-egov/rathaus/internal/sqlstore"
 	"github.com/rathaus-egov/rathaus/internal/submission"
@@ -54,6 +55,8 @@ type Config struct {
 	SubmitHooks []sqlstore.SubmitHook
 	// SubmitJobs returns extra jobs to enqueue with a submission.
 	SubmitJobs func(p *submission.Prepared) []jobs.Job
+	// Hub is the integration hub (routing, deliveries, inbox, recipients).
+	Hub *hub.Hub
 }
 
 // Server serves every HTTP endpoint.

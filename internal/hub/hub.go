@@ -1,0 +1,341 @@
+// Package hub is the integration hub: it routes every Gewerbe submission to the recipients
+// the rule repository selects (inside the submit transaction), delivers each message over its
+// recipient's connector from a durable job, and runs the Rückmeldeverfahren between
+// municipalities. It is an adapter: it joins the domain packages (routing, xgewo, recipient,
+// delivery, rueckmeldung) with storage (sqlstore) and the connectors.
+package hub
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/rathaus-egov/rathaus/internal/apperr"
+	"github.com/rathaus-egov/rathaus/internal/audit"
+	"github.com/rathaus-egov/rathaus/internal/catalog"
+	"github.com/rathaus-egov/rathaus/internal/clock"
+	"github.com/rathaus-egov/rathaus/internal/delivery"
+	"github.com/rathaus-egov/rathaus/internal/document"
+	"github.com/rathaus-egov/rathaus/internal/gewerbe"
+	"github.com/rathaus-egov/rathaus/internal/identity"
+	"github.com/rathaus-egov/rathaus/internal/jobs"
+	"github.com/rathaus-egov/rathaus/internal/recipient"
+	"github.com/rathaus-egov/rathaus/internal/routing"
+	"github.com/rathaus-egov/rathaus/internal/rueckmeldung"
+	"github.com/rathaus-egov/rathaus/internal/sqlstore"
+	"github.com/rathaus-egov/rathaus/internal/submission"
+	"github.com/rathaus-egov/rathaus/internal/tenant"
+	"github.com/rathaus-egov/rathaus/internal/xgewo"
+)
+
+// Job kinds of the hub besides sqlstore.JobDeliver.
+const JobRueckmeldung = "rueckmeldung.process"
+
+// Hub holds what routing, delivery and the Rückmeldeverfahren need.
+type Hub struct {
+	DB          *sqlstore.DB
+	Rules       *routing.Repository
+	Directory   *tenant.Directory
+	Catalog     *catalog.Catalog
+	Submissions *submission.Service
+	Connector   delivery.Connector
+	Policy      delivery.Policy
+	Now         func() time.Time
+	Log         *slog.Logger
+	// SubmitHooks are the hooks every submission runs (the hub's own among them); the
+	// Abmeldung the Rückmeldeverfahren files for municipality A runs them too.
+	SubmitHooks []sqlstore.SubmitHook
+	// SubmitJobs returns the jobs every submission enqueues (documents).
+	SubmitJobs func(p *submission.Prepared) []jobs.Job
+	// Wake tells the job runner that new jobs are due.
+	Wake func()
+}
+
+// Seed stores the default recipients that do not exist yet.
+func (h *Hub) Seed(ctx context.Context) (int, error) {
+	defs, err := recipient.Defaults()
+	if err != nil {
+		return 0, err
+	}
+	return h.DB.SeedRecipients(ctx, defs, h.Now())
+}
+
+// Route is the submit hook: for a Gewerbe submission it stores every routing decision
+// (selected and excluded, with rule and reason), one delivery plus one durable job per
+// selected recipient, the register entry of the business, and, for an Anmeldung after a move
+// from another platform municipality, the Rückmeldung with its job. Everything happens in the
+// submit transaction: the receipt implies that all of it is committed.
+func (h *Hub) Route(ctx context.Context, tx *sqlstore.Tx, sub *submission.Submission) error {
+	if sub.Art == "" {
+		return nil // not a Gewerbeanzeige
+	}
+	a, err := sub.Anzeige()
+	if err != nil {
+		return fmt.Errorf("hub: decode %s: %w", sub.ID, err)
+	}
+	now := sub.CreatedAt
+	kreis := ""
+	if t, ok := h.Directory.Get(sub.TenantAGS); ok {
+		kreis = t.Kreis
+	}
+	all, err := sqlstore.RecipientsTx(ctx, tx)
+	if err != nil {
+		return err
+	}
+	resolved := recipient.Resolve(all, sub.TenantAGS, kreis)
+	in := routing.Input{Anzeige: a, Waived: map[routing.Kind]bool{}, Requested: map[routing.Kind]bool{}}
+	for k, r := range resolved {
+		in.Waived[k], in.Requested[k] = r.Waived, r.Requested
+	}
+	decisions := h.Rules.Decide(in)
+	rows := make([]sqlstore.Routing, len(decisions))
+	for i, d := range decisions {
+		rows[i] = sqlstore.Routing{Decision: d, Version: h.Rules.Version()}
+		if !d.Selected {
+			continue
+		}
+		rec, ok := resolved[d.Kind]
+		if !ok || !xgewo.Entitled(d.Kind, a.Art) {
+			task := &sqlstore.Task{ID: identity.NewID(), TenantAGS: sub.OfficeAGS, OfficeID: sub.OfficeID, Kind: "empfaenger_fehlt",
+				Title:  "Kein Empfänger eingerichtet: " + d.Kind.DisplayName(),
+				Detail: fmt.Sprintf("Die Anzeige %s muss nach Regel %s an %s gehen, aber für die Gemeinde %s ist kein aktiver Empfänger dieser Art eingerichtet.", sub.Reference, d.Rule, d.Kind.DisplayName(), sub.TenantAGS),
+				SubmissionID: sub.ID, UniqueKey: "empfaenger_fehlt:" + sub.ID + ":" + string(d.Kind)}
+			if err := sqlstore.CreateTask(ctx, tx, task, now); err != nil {
+				return err
+			}
+			continue
+		}
+		rows[i].RecipientID = rec.ID
+		runAt, batch, due := h.Policy.Schedule(d.Kind, now)
+		dl := &delivery.Delivery{
+			ID: delivery.ID(sub.ID, rec.ID), SubmissionID: sub.ID, TenantAGS: sub.TenantAGS, OfficeAGS: sub.OfficeAGS,
+			RecipientID: rec.ID, Kind: d.Kind, Connector: rec.Connector, Status: delivery.StatusQueued,
+			IdempotencyKey: delivery.IdempotencyKey(sub.ID, rec.ID), MessageUUID: delivery.MessageUUID(sub.ID, rec.ID),
+			Batch: batch, DueAt: due,
+		}
+		if err := sqlstore.InsertDelivery(ctx, tx, dl, runAt, now); err != nil {
+			return err
+		}
+	}
+	if err := sqlstore.SaveRouting(ctx, tx, sub.ID, sub.TenantAGS, rows, now); err != nil {
+		return err
+	}
+	keys := rueckmeldung.KeysOf(a)
+	if sub.GewerbebetriebID != "" {
+		if err := sqlstore.UpsertRegister(ctx, tx, sqlstore.RegisterEntry{TenantAGS: sub.TenantAGS, GewerbebetriebID: sub.GewerbebetriebID, SubmissionID: sub.ID,
+			Art: sub.Art, Active: a.Art != gewerbe.ArtAbmeldung, SiteKey: keys.Site, PersonKey: keys.Person, NameKey: keys.Name, UpdatedAt: now}); err != nil {
+			return err
+		}
+	}
+	if prev, ok := rueckmeldung.Needed(a); ok {
+		to := h.previousMunicipality(prev)
+		if to != "" && to != sub.TenantAGS {
+			r := &sqlstore.Rueckmeldung{ID: identity.NewID(), FromSubmissionID: sub.ID, FromAGS: sub.TenantAGS, ToAGS: to, Status: sqlstore.RueckmeldungOffen}
+			if err := sqlstore.CreateRueckmeldung(ctx, tx, r, now); err != nil {
+				return err
+			}
+			job := jobs.Job{Kind: JobRueckmeldung, TenantAGS: to, Payload: []byte(`{"submission":"` + sub.ID + `"}`), UniqueKey: "rueckmeldung:" + sub.ID, MaxAttempts: 25}
+			if err := sqlstore.EnqueueJob(ctx, tx, &job, now); err != nil {
+				return err
+			}
+			detail, _ := json.Marshal(map[string]string{"to": to, "reference": sub.Reference})
+			if err := sqlstore.AppendAudit(ctx, tx, now, audit.Record{Actor: "system:rueckmeldung", TenantAGS: sub.TenantAGS, Action: "rueckmeldung.create", Object: "submission:" + sub.ID, Detail: string(detail)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// previousMunicipality is the AGS of the previous site when it is a municipality of the
+// platform: its ags, or else the only municipality with its postal code.
+func (h *Hub) previousMunicipality(prev *gewerbe.Anschrift) string {
+	if prev.AGS != "" {
+		if h.Directory.Served(prev.AGS) {
+			return prev.AGS
+		}
+		return ""
+	}
+	if ags := h.Directory.AGSForPLZ(prev.PLZ); len(ags) == 1 {
+		return ags[0]
+	}
+	return ""
+}
+
+// target is where a delivery goes now: the recipient's connector and endpoint unless a
+// redirect overrides them.
+func target(d *delivery.Delivery, rec recipient.Recipient) delivery.Target {
+	t := delivery.Target{RecipientID: rec.ID, RecipientName: rec.Name, Connector: rec.Connector, Endpoint: rec.Endpoint, Secret: rec.Secret}
+	if d.ConnectorOverride != "" {
+		t.Connector, t.Endpoint = d.ConnectorOverride, d.EndpointOverride
+	}
+	return t
+}
+
+// BuildMessage builds the message of a delivery from the stored submission: minimised for the
+// recipient kind (xgewo.Minimise via xgewo.Build), in the recipient's format, with derived
+// UUIDs, so the same delivery always yields the same bytes. SMTP deliveries also get the
+// filled official form, rendered from the same minimised data.
+func (h *Hub) BuildMessage(d *delivery.Delivery, sub *submission.Submission, rec recipient.Recipient, conn recipient.Connector) (delivery.Message, error) {
+	a, err := sub.Anzeige()
+	if err != nil {
+		return delivery.Message{}, err
+	}
+	filed := sub.CreatedAt.In(clock.Berlin)
+	office := xgewo.Office{AGS: sub.OfficeAGS, Name: sub.Office.Name, Strasse: sub.Office.Strasse, PLZ: sub.Office.PLZ, Ort: sub.Office.Ort, Email: sub.Office.Email, Telefon: sub.Office.Telefon}
+	x, j, err := xgewo.Build(xgewo.BuildInput{
+		Anzeige:          a,
+		Recipient:        xgewo.Recipient{Kind: d.Kind, ID: rec.ID, Name: rec.Name, Kennung: rec.Kennung, Email: rec.Email},
+		Author:           office,
+		Reference:        sub.Reference,
+		NoticeUUID:       delivery.NoticeUUID(sub.ID),
+		MessageUUID:      d.MessageUUID,
+		GewerbebetriebID: sub.GewerbebetriebID,
+		FiledAt:          filed,
+	})
+	if err != nil {
+		return delivery.Message{}, err
+	}
+	m := x
+	ext := "xml"
+	if rec.Format == recipient.FormatJSON {
+		m, ext = j, "json"
+	}
+	out := delivery.Message{DeliveryID: d.ID, MessageUUID: d.MessageUUID, IdempotencyKey: d.IdempotencyKey, Kind: d.Kind, Reference: sub.Reference, Art: sub.Art,
+		ContentType: m.ContentType, Body: m.Body, Filename: fmt.Sprintf("%s_%s_%s.%s", sub.Reference, d.Kind, d.MessageUUID, ext)}
+	if conn == recipient.ConnectorSMTP {
+		pdf, err := document.RenderGewerbeanzeige(xgewo.Minimise(a, d.Kind), document.Meta{Reference: sub.Reference, FiledAt: sub.CreatedAt, Lang: "de",
+			Behoerde: document.Office{Name: sub.Office.Name, Strasse: sub.Office.Strasse, PLZ: sub.Office.PLZ, Ort: sub.Office.Ort, Email: sub.Office.Email, Telefon: sub.Office.Telefon}})
+		if err != nil {
+			return delivery.Message{}, fmt.Errorf("form for %s: %w", d.Kind, err)
+		}
+		out.Attachments = []delivery.Attachment{{Name: sub.Reference + "_" + string(d.Kind) + ".pdf", ContentType: "application/pdf", Data: pdf}}
+	}
+	return out, nil
+}
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// Deliver is the handler of sqlstore.JobDeliver: one attempt of one delivery. The message is
+// built at delivery time from the stored submission. A pull-inbox recipient gets it offered;
+// other connectors send it with its idempotency key. Every attempt is recorded. A failed
+// attempt is retried by the job runner with exponential back-off and jitter until the retry
+// window (Policy.RetryFor) has passed; then, or on a permanent error, the delivery is dead.
+func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
+	var p struct {
+		Delivery string `json:"delivery"`
+	}
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
+	}
+	d, err := h.DB.GetDelivery(ctx, p.Delivery)
+	if err != nil {
+		if apperr.KindOf(err) == apperr.KindNotFound {
+			return jobs.Permanent(err)
+		}
+		return err
+	}
+	if d.Status == delivery.StatusDelivered || d.Status == delivery.StatusOffered {
+		return nil // done earlier (e.g. a lease ran out after the attempt was recorded)
+	}
+	now := h.Now()
+	fail := func(t delivery.Target, body []byte, ct string, sendErr error, dur time.Duration) error {
+		n := j.Attempts + 1
+		dead := delivery.IsPermanent(sendErr) || h.Policy.GiveUp(d.WindowStart, now, n)
+		att := delivery.Attempt{At: now, Connector: t.Connector, Endpoint: t.Endpoint, Outcome: delivery.OutcomeFailed, Error: sendErr.Error(),
+			HTTPStatus: delivery.HTTPStatusOf(sendErr), Duration: dur}
+		status := delivery.StatusRetrying
+		if dead {
+			att.Outcome, status = delivery.OutcomeDead, delivery.StatusDead
+		}
+		if body != nil {
+			att.BodySHA256 = sum(body)
+		}
+		if err := h.DB.RecordAttempt(ctx, d.ID, sqlstore.AttemptResult{Attempt: att, Status: status, ContentType: ct, Body: body}, now); err != nil {
+			return err
+		}
+		if dead {
+			return jobs.Permanent(sendErr)
+		}
+		return sendErr
+	}
+	rec, err := h.DB.GetRecipient(ctx, d.RecipientID)
+	if err != nil {
+		return err
+	}
+	t := target(d, rec)
+	sub, err := h.DB.GetSubmission(ctx, d.SubmissionID)
+	if err != nil {
+		return err
+	}
+	if !rec.Active && d.ConnectorOverride == "" {
+		return fail(t, nil, "", &delivery.Error{Permanent: true, Err: errors.New("der Empfänger ist deaktiviert; bitte umleiten")}, 0)
+	}
+	msg, err := h.BuildMessage(d, sub, rec, t.Connector)
+	if err != nil {
+		return fail(t, nil, "", &delivery.Error{Permanent: true, Err: err}, 0)
+	}
+	res := sqlstore.AttemptResult{ContentType: msg.ContentType, Body: msg.Body,
+		Attempt: delivery.Attempt{At: now, Connector: t.Connector, Endpoint: t.Endpoint, BodySHA256: sum(msg.Body)}}
+	if t.Connector == recipient.ConnectorInbox {
+		res.Status, res.Attempt.Outcome = delivery.StatusOffered, delivery.OutcomeOffered
+		return h.DB.RecordAttempt(ctx, d.ID, res, now)
+	}
+	start := time.Now()
+	err = h.Connector.Send(ctx, msg, t)
+	dur := time.Since(start)
+	if err != nil {
+		return fail(t, msg.Body, msg.ContentType, err, dur)
+	}
+	res.Status, res.Attempt.Outcome, res.Attempt.Duration = delivery.StatusDelivered, delivery.OutcomeDelivered, dur
+	return h.DB.RecordAttempt(ctx, d.ID, res, now)
+}
+
+// Replay queues a dead (or retrying) delivery again with a fresh retry window.
+func (h *Hub) Replay(ctx context.Context, id, actor string) error {
+	if err := h.DB.ReplayDelivery(ctx, id, actor, nil, h.Now()); err != nil {
+		return err
+	}
+	h.wake()
+	return nil
+}
+
+// Redirect sends a delivery to a corrected connector and endpoint from now on and queues it
+// again. The endpoint is checked like a recipient's; the HTTP connector keeps the recipient's
+// secret.
+func (h *Hub) Redirect(ctx context.Context, id, actor string, conn recipient.Connector, endpoint string) error {
+	d, err := h.DB.GetDelivery(ctx, id)
+	if err != nil {
+		return err
+	}
+	rec, err := h.DB.GetRecipient(ctx, d.RecipientID)
+	if err != nil {
+		return err
+	}
+	check := rec
+	check.Connector, check.Endpoint = conn, endpoint
+	for _, e := range check.Validate() {
+		if e.Pointer == "endpoint" || e.Pointer == "connector" || e.Pointer == "secret" {
+			return apperr.Invalid(e)
+		}
+	}
+	if err := h.DB.ReplayDelivery(ctx, id, actor, &sqlstore.Reroute{Connector: conn, Endpoint: check.Endpoint}, h.Now()); err != nil {
+		return err
+	}
+	h.wake()
+	return nil
+}
+
+func (h *Hub) wake() {
+	if h.Wake != nil {
+		h.Wake()
+	}
+}

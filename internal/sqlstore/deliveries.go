@@ -1,0 +1,354 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/rathaus-egov/rathaus/internal/apperr"
+	"github.com/rathaus-egov/rathaus/internal/audit"
+	"github.com/rathaus-egov/rathaus/internal/delivery"
+	"github.com/rathaus-egov/rathaus/internal/identity"
+	"github.com/rathaus-egov/rathaus/internal/jobs"
+	"github.com/rathaus-egov/rathaus/internal/recipient"
+	"github.com/rathaus-egov/rathaus/internal/routing"
+)
+
+// JobDeliver is the job kind of one delivery attempt; its payload is {"delivery": id}.
+const JobDeliver = "delivery.send"
+
+// Routing is one stored routing decision.
+type Routing struct {
+	routing.Decision
+	Version     string
+	RecipientID string
+}
+
+// SaveRouting stores every decision for a submission (selected and excluded) inside tx.
+func SaveRouting(ctx context.Context, tx *Tx, submissionID, ags string, rs []Routing, now time.Time) error {
+	ts := FormatTime(now)
+	for i, r := range rs {
+		if _, err := tx.Exec(ctx, `INSERT INTO routing_decisions (submission_id, tenant_ags, kind, selected, rule, reason, rule_version, recipient_id, position, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, submissionID, ags, string(r.Kind), b2i(r.Selected), r.Rule, r.Reason, r.Version, r.RecipientID, i, ts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RoutingOf returns the stored decisions of a submission in decision order.
+func (db *DB) RoutingOf(ctx context.Context, submissionID string) ([]Routing, error) {
+	rows, err := db.Query(ctx, `SELECT kind, selected, rule, reason, rule_version, recipient_id FROM routing_decisions WHERE submission_id = ? ORDER BY position`, submissionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Routing
+	for rows.Next() {
+		var r Routing
+		var kind string
+		var sel int
+		if err := rows.Scan(&kind, &sel, &r.Rule, &r.Reason, &r.Version, &r.RecipientID); err != nil {
+			return nil, err
+		}
+		r.Kind, r.Selected = routing.Kind(kind), sel == 1
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// InsertDelivery stores a new delivery and enqueues its job at runAt inside tx (the submit
+// transaction): a rollback removes both.
+func InsertDelivery(ctx context.Context, tx *Tx, d *delivery.Delivery, runAt, now time.Time) error {
+	job := jobs.Job{Kind: JobDeliver, TenantAGS: d.TenantAGS, Payload: []byte(`{"delivery":"` + d.ID + `"}`), UniqueKey: "deliver:" + d.ID, RunAt: runAt, MaxAttempts: 1000}
+	if err := EnqueueJob(ctx, tx, &job, now); err != nil {
+		return err
+	}
+	d.JobID, d.WindowStart, d.CreatedAt = job.ID, now, now
+	if d.Status == "" {
+		d.Status = delivery.StatusQueued
+	}
+	ts := FormatTime(now)
+	_, err := tx.Exec(ctx, `INSERT INTO deliveries (id, submission_id, tenant_ags, office_ags, recipient_id, kind, connector, status, job_id, next_attempt_at, idempotency_key, message_uuid, batch, due_at, window_start, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.SubmissionID, d.TenantAGS, d.OfficeAGS, d.RecipientID, string(d.Kind), string(d.Connector), string(d.Status), d.JobID, FormatTime(runAt),
+		d.IdempotencyKey, d.MessageUUID, d.Batch, fmtOpt(d.DueAt), ts, ts, ts)
+	return err
+}
+
+func fmtOpt(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return FormatTime(t)
+}
+
+const deliveryCols = `d.id, d.submission_id, d.tenant_ags, d.office_ags, d.recipient_id, COALESCE(r.name, ''), d.kind, d.connector, d.connector_override, d.endpoint_override,
+	d.status, d.attempts, d.job_id, CASE WHEN j.state = 'queued' THEN j.run_at ELSE d.next_attempt_at END, d.last_error, d.delivered_at, d.idempotency_key, d.message_uuid, d.batch, d.due_at, d.window_start,
+	d.content_type, d.body, d.body_sha256, d.created_at`
+
+const deliveryFrom = ` FROM deliveries d LEFT JOIN recipients r ON r.id = d.recipient_id LEFT JOIN jobs j ON j.id = d.job_id`
+
+func scanDelivery(sc interface{ Scan(...any) error }) (*delivery.Delivery, error) {
+	var d delivery.Delivery
+	var kind, conn, connOv, status, next, delivered, due, window, body, created string
+	err := sc.Scan(&d.ID, &d.SubmissionID, &d.TenantAGS, &d.OfficeAGS, &d.RecipientID, &d.RecipientName, &kind, &conn, &connOv, &d.EndpointOverride,
+		&status, &d.Attempts, &d.JobID, &next, &d.LastError, &delivered, &d.IdempotencyKey, &d.MessageUUID, &d.Batch, &due, &window,
+		&d.ContentType, &body, &d.BodySHA256, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFound("Zustellung")
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Kind, d.Connector, d.ConnectorOverride, d.Status = routing.Kind(kind), recipient.Connector(conn), recipient.Connector(connOv), delivery.Status(status)
+	d.NextAttemptAt, d.DeliveredAt, d.DueAt, d.WindowStart, d.CreatedAt = ParseTime(next), ParseTime(delivered), ParseTime(due), ParseTime(window), ParseTime(created)
+	if body != "" {
+		d.Body = []byte(body)
+	}
+	if d.Status == delivery.StatusOffered || d.Status == delivery.StatusDelivered || d.Status == delivery.StatusDead {
+		d.NextAttemptAt = time.Time{}
+	}
+	return &d, nil
+}
+
+func (db *DB) queryDeliveries(ctx context.Context, where string, args ...any) ([]delivery.Delivery, error) {
+	rows, err := db.Query(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []delivery.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *d)
+	}
+	return out, rows.Err()
+}
+
+// DeliveriesOf returns the deliveries of a submission in the order of the recipient kinds.
+func (db *DB) DeliveriesOf(ctx context.Context, submissionID string) ([]delivery.Delivery, error) {
+	ds, err := db.queryDeliveries(ctx, `d.submission_id = ? ORDER BY d.created_at, d.id`, submissionID)
+	if err != nil {
+		return nil, err
+	}
+	pos := map[routing.Kind]int{}
+	for i, k := range routing.Kinds() {
+		pos[k] = i
+	}
+	for i := 1; i < len(ds); i++ {
+		for j := i; j > 0 && pos[ds[j].Kind] < pos[ds[j-1].Kind]; j-- {
+			ds[j], ds[j-1] = ds[j-1], ds[j]
+		}
+	}
+	return ds, nil
+}
+
+// GetDelivery returns one delivery.
+func (db *DB) GetDelivery(ctx context.Context, id string) (*delivery.Delivery, error) {
+	return scanDelivery(db.QueryRow(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE d.id = ?`, id))
+}
+
+// DeliveryFilter selects deliveries for the staff list and the CLI.
+type DeliveryFilter struct {
+	OfficeAGS []string // empty: every office (platform admins, CLI)
+	Status    delivery.Status
+	Limit     int
+}
+
+// ListDeliveries returns the newest deliveries matching f.
+func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]delivery.Delivery, error) {
+	where := `1 = 1`
+	var args []any
+	if len(f.OfficeAGS) > 0 {
+		where += ` AND d.office_ags IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(f.OfficeAGS)), ", ") + `)`
+		for _, a := range f.OfficeAGS {
+			args = append(args, a)
+		}
+	}
+	if f.Status != "" {
+		where += ` AND d.status = ?`
+		args = append(args, string(f.Status))
+	}
+	if f.Limit <= 0 {
+		f.Limit = 200
+	}
+	args = append(args, f.Limit)
+	return db.queryDeliveries(ctx, where+` ORDER BY d.created_at DESC, d.id LIMIT ?`, args...)
+}
+
+// CountDeliveries counts deliveries per status (metrics, tests).
+func (db *DB) CountDeliveries(ctx context.Context) (map[delivery.Status]int, error) {
+	rows, err := db.Query(ctx, `SELECT status, COUNT(*) FROM deliveries GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[delivery.Status]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[delivery.Status(s)] = n
+	}
+	return out, rows.Err()
+}
+
+// AttemptResult is what one attempt changes on its delivery.
+type AttemptResult struct {
+	Attempt     delivery.Attempt
+	Status      delivery.Status
+	NextAt      time.Time // retrying: when the job runs again (informational; the job decides)
+	ContentType string
+	Body        []byte
+}
+
+// RecordAttempt stores an attempt and moves the delivery to its new status in one
+// transaction. Offered deliveries also get their inbox row.
+func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, res AttemptResult, now time.Time) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		var n int
+		var status, recipientID string
+		if err := tx.QueryRow(ctx, `SELECT attempts, status, recipient_id FROM deliveries WHERE id = ?`, deliveryID).Scan(&n, &status, &recipientID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.NotFound("Zustellung")
+			}
+			return err
+		}
+		if delivery.Status(status) == delivery.StatusDelivered {
+			// A late duplicate (e.g. a lease ran out while the first attempt was still
+			// running): never move a delivered message back.
+			res.Status = delivery.StatusDelivered
+		}
+		a := res.Attempt
+		a.N = n + 1
+		if err := insertAttempt(ctx, tx, deliveryID, a); err != nil {
+			return err
+		}
+		ts := FormatTime(now)
+		q := `UPDATE deliveries SET attempts = ?, status = ?, connector = ?, last_error = ?, next_attempt_at = ?, updated_at = ?`
+		args := []any{a.N, string(res.Status), string(a.Connector), a.Error, fmtOpt(res.NextAt), ts}
+		if res.Body != nil {
+			q += `, content_type = ?, body = ?, body_sha256 = ?`
+			args = append(args, res.ContentType, string(res.Body), a.BodySHA256)
+		}
+		if res.Status == delivery.StatusDelivered && delivery.Status(status) != delivery.StatusDelivered {
+			q += `, delivered_at = ?`
+			args = append(args, FormatTime(a.At))
+		}
+		args = append(args, deliveryID)
+		if _, err := tx.Exec(ctx, q+` WHERE id = ?`, args...); err != nil {
+			return err
+		}
+		if res.Status == delivery.StatusOffered {
+			if _, err := tx.Exec(ctx, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`, deliveryID, recipientID, ts); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func insertAttempt(ctx context.Context, tx *Tx, deliveryID string, a delivery.Attempt) error {
+	if len(a.Error) > 2000 {
+		a.Error = a.Error[:2000]
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO delivery_attempts (id, delivery_id, n, at, connector, endpoint, outcome, error, http_status, duration_ms, body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		identity.NewID(), deliveryID, a.N, FormatTime(a.At), string(a.Connector), a.Endpoint, a.Outcome, a.Error, a.HTTPStatus, a.Duration.Milliseconds(), a.BodySHA256)
+	return err
+}
+
+// Attempts returns every recorded attempt and event of a delivery, oldest first.
+func (db *DB) Attempts(ctx context.Context, deliveryID string) ([]delivery.Attempt, error) {
+	rows, err := db.Query(ctx, `SELECT n, at, connector, endpoint, outcome, error, http_status, duration_ms, body_sha256 FROM delivery_attempts WHERE delivery_id = ? ORDER BY at, n`, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []delivery.Attempt
+	for rows.Next() {
+		var a delivery.Attempt
+		var at, conn string
+		var ms int64
+		if err := rows.Scan(&a.N, &at, &conn, &a.Endpoint, &a.Outcome, &a.Error, &a.HTTPStatus, &ms, &a.BodySHA256); err != nil {
+			return nil, err
+		}
+		a.At, a.Connector, a.Duration = ParseTime(at), recipient.Connector(conn), time.Duration(ms)*time.Millisecond
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Reroute is a redirect of one delivery to a corrected connector and endpoint.
+type Reroute struct {
+	Connector recipient.Connector
+	Endpoint  string
+}
+
+// ReplayDelivery queues a delivery again with a fresh retry window: a dead letter after its
+// cause was fixed, or (with reroute) a delivery redirected to a corrected endpoint. Delivered
+// deliveries and those waiting in an inbox cannot be replayed (conflict). The replay and the
+// actor are recorded as an attempt event and in the audit log.
+func (db *DB) ReplayDelivery(ctx context.Context, id, actor string, reroute *Reroute, now time.Time) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		var status, jobID, officeAGS, tenantAGS string
+		var n int
+		err := tx.QueryRow(ctx, `SELECT status, job_id, office_ags, tenant_ags, attempts FROM deliveries WHERE id = ?`, id).Scan(&status, &jobID, &officeAGS, &tenantAGS, &n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.NotFound("Zustellung")
+		}
+		if err != nil {
+			return err
+		}
+		st := delivery.Status(status)
+		if st == delivery.StatusDelivered || (st == delivery.StatusOffered && reroute == nil) {
+			return &apperr.Error{Kind: apperr.KindConflict, Key: "error.delivery.not_replayable", Msg: "Die Zustellung ist bereits zugestellt oder wartet im Postfach des Empfängers."}
+		}
+		ts := FormatTime(now)
+		event := delivery.Attempt{N: n, At: now, Outcome: delivery.OutcomeReplay, Error: "erneut eingereiht von " + actor}
+		if reroute != nil {
+			if _, err := tx.Exec(ctx, `UPDATE deliveries SET connector_override = ?, endpoint_override = ?, connector = ? WHERE id = ?`, string(reroute.Connector), reroute.Endpoint, string(reroute.Connector), id); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM inbox WHERE delivery_id = ? AND acked_at = ''`, id); err != nil {
+				return err
+			}
+			event.Outcome, event.Connector, event.Endpoint = delivery.OutcomeRedirect, reroute.Connector, reroute.Endpoint
+			event.Error = "umgeleitet von " + actor
+		}
+		if err := insertAttempt(ctx, tx, id, event); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, window_start = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+			string(delivery.StatusQueued), ts, ts, ts, id); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE jobs SET state = 'queued', run_at = ?, attempts = 0, locked_by = '', locked_until = '', last_error = '', updated_at = ? WHERE id = ?`, ts, ts, jobID)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			job := jobs.Job{Kind: JobDeliver, TenantAGS: tenantAGS, Payload: []byte(`{"delivery":"` + id + `"}`), UniqueKey: "deliver:" + id + ":" + ts, MaxAttempts: 1000}
+			if err := EnqueueJob(ctx, tx, &job, now); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE deliveries SET job_id = ? WHERE id = ?`, job.ID, id); err != nil {
+				return err
+			}
+		}
+		action := "delivery.replay"
+		detail := `{}`
+		if reroute != nil {
+			action = "delivery.redirect"
+			detail = `{"connector":"` + string(reroute.Connector) + `"}`
+		}
+		return AppendAudit(ctx, tx, now, audit.Record{Actor: actor, TenantAGS: officeAGS, Action: action, Object: "delivery:" + id, Detail: detail})
+	})
+}

@@ -1,0 +1,176 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/rathaus-egov/rathaus/internal/apperr"
+	"github.com/rathaus-egov/rathaus/internal/recipient"
+	"github.com/rathaus-egov/rathaus/internal/routing"
+)
+
+const recipientCols = `id, kind, name, tenant_ags, kennung, email, connector, endpoint, secret, content_type, waived, requested, active, note, updated_at`
+
+func scanRecipient(sc interface{ Scan(...any) error }) (recipient.Recipient, error) {
+	var r recipient.Recipient
+	var kind, conn, format, updated string
+	var waived, requested, active int
+	err := sc.Scan(&r.ID, &kind, &r.Name, &r.TenantAGS, &r.Kennung, &r.Email, &conn, &r.Endpoint, &r.Secret, &format, &waived, &requested, &active, &r.Note, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, apperr.NotFound("Empfänger")
+	}
+	r.Kind, r.Connector, r.Format = routing.Kind(kind), recipient.Connector(conn), recipient.Format(format)
+	r.Waived, r.Requested, r.Active, r.UpdatedAt = waived == 1, requested == 1, active == 1, ParseTime(updated)
+	return r, err
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// listRecipients reads every recipient with its areas through q (the read pool or a tx).
+func listRecipients(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error)) ([]recipient.Recipient, error) {
+	rows, err := query(ctx, `SELECT `+recipientCols+` FROM recipients ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	var out []recipient.Recipient
+	idx := map[string]int{}
+	for rows.Next() {
+		r, err := scanRecipient(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		idx[r.ID] = len(out)
+		out = append(out, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = query(ctx, `SELECT recipient_id, area FROM recipient_areas ORDER BY recipient_id, area`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, area string
+		if err := rows.Scan(&id, &area); err != nil {
+			return nil, err
+		}
+		if i, ok := idx[id]; ok {
+			out[i].Areas = append(out[i].Areas, area)
+		}
+	}
+	return out, rows.Err()
+}
+
+// ListRecipients returns the whole recipient directory, sorted by id.
+func (db *DB) ListRecipients(ctx context.Context) ([]recipient.Recipient, error) {
+	return listRecipients(ctx, db.Query)
+}
+
+// RecipientsTx reads the directory inside tx (the submit hook resolves recipients there).
+func RecipientsTx(ctx context.Context, tx *Tx) ([]recipient.Recipient, error) {
+	return listRecipients(ctx, tx.Query)
+}
+
+// GetRecipient returns one recipient with its areas.
+func (db *DB) GetRecipient(ctx context.Context, id string) (recipient.Recipient, error) {
+	r, err := scanRecipient(db.QueryRow(ctx, `SELECT `+recipientCols+` FROM recipients WHERE id = ?`, id))
+	if err != nil {
+		return r, err
+	}
+	rows, err := db.Query(ctx, `SELECT area FROM recipient_areas WHERE recipient_id = ? ORDER BY area`, id)
+	if err != nil {
+		return r, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return r, err
+		}
+		r.Areas = append(r.Areas, a)
+	}
+	return r, rows.Err()
+}
+
+// SaveRecipient inserts or updates a recipient and replaces its areas inside tx. The caller
+// validates and audits.
+func SaveRecipient(ctx context.Context, tx *Tx, r *recipient.Recipient, now time.Time) error {
+	ts := FormatTime(now)
+	_, err := tx.Exec(ctx, `INSERT INTO recipients (`+recipientCols+`, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, tenant_ags = excluded.tenant_ags, kennung = excluded.kennung,
+		email = excluded.email, connector = excluded.connector, endpoint = excluded.endpoint, secret = excluded.secret, content_type = excluded.content_type,
+		waived = excluded.waived, requested = excluded.requested, active = excluded.active, note = excluded.note, updated_at = excluded.updated_at`,
+		r.ID, string(r.Kind), r.Name, r.TenantAGS, r.Kennung, r.Email, string(r.Connector), r.Endpoint, r.Secret, string(r.Format),
+		b2i(r.Waived), b2i(r.Requested), b2i(r.Active), r.Note, ts, ts)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM recipient_areas WHERE recipient_id = ?`, r.ID); err != nil {
+		return err
+	}
+	areas := append([]string(nil), r.Areas...)
+	sort.Strings(areas)
+	for i, a := range areas {
+		if i > 0 && areas[i-1] == a {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO recipient_areas (recipient_id, area) VALUES (?, ?)`, r.ID, a); err != nil {
+			return err
+		}
+	}
+	r.UpdatedAt = now
+	return nil
+}
+
+// SeedRecipients inserts the default recipients that do not exist yet (by id) and returns how
+// many it added. Existing recipients keep whatever an operator set.
+func (db *DB) SeedRecipients(ctx context.Context, defaults []recipient.Recipient, now time.Time) (int, error) {
+	added := 0
+	err := db.InTx(ctx, func(tx *Tx) error {
+		added = 0
+		for i := range defaults {
+			r := defaults[i]
+			var one int
+			err := tx.QueryRow(ctx, `SELECT 1 FROM recipients WHERE id = ?`, r.ID).Scan(&one)
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if err := SaveRecipient(ctx, tx, &r, now); err != nil {
+				return err
+			}
+			added++
+		}
+		return nil
+	})
+	return added, err
+}
+
+// BindRecipientToken binds an API token (scope inbox) to the recipient whose inbox it reads.
+func BindRecipientToken(ctx context.Context, tx *Tx, tokenID, recipientID string, now time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO recipient_tokens (token_id, recipient_id, created_at) VALUES (?, ?, ?)`, tokenID, recipientID, FormatTime(now))
+	return err
+}
+
+// RecipientOfToken returns the recipient an inbox token is bound to (not found: none).
+func (db *DB) RecipientOfToken(ctx context.Context, tokenID string) (string, error) {
+	var id string
+	err := db.QueryRow(ctx, `SELECT recipient_id FROM recipient_tokens WHERE token_id = ?`, tokenID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", apperr.NotFound("Empfänger")
+	}
+	return id, err
+}
