@@ -14,10 +14,7 @@ import (
 func AppendAudit(ctx context.Context, tx *Tx, now time.Time, r audit.Record) error {
 	var seq int64
 	var prev string
-	if _, err := tx.Exec(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1`); err != nil {
-		return fmt.Errorf("audit head: %w", err)
-	}
-	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &prev); err != nil {
+	if err := tx.QueryRow(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
 	detail := r.Detail
@@ -51,12 +48,10 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
 	defer rows.Close()
 	v := audit.NewVerifier()
 	for rows.Next() {
-		var e audit.Entry
-		var at string
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.TenantAGS, &e.Action, &e.Object, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+		e, err := scanAudit(rows)
+		if err != nil {
 			return v.Count, err
 		}
-		e.At = ParseTime(at)
 		if err := v.Check(e); err != nil {
 			return v.Count, err
 		}
@@ -83,19 +78,13 @@ func (db *DB) ListAudit(ctx context.Context, ags string, limit int) ([]audit.Ent
 	q += ` ORDER BY seq DESC LIMIT ?`
 	args = append(args, limit)
 	rows, err := db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []audit.Entry
-	for rows.Next() {
-		var e audit.Entry
-		var at string
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.TenantAGS, &e.Action, &e.Object, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
-			return nil, err
-		}
-		e.At = ParseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanAudit)
+}
+
+func scanAudit(sc scanner) (audit.Entry, error) {
+	var e audit.Entry
+	var at string
+	err := sc.Scan(&e.Seq, &at, &e.Actor, &e.TenantAGS, &e.Action, &e.Object, &e.Detail, &e.PrevHash, &e.Hash)
+	e.At = ParseTime(at)
+	return e, err
 }

@@ -22,10 +22,35 @@ type SubmitHook func(ctx context.Context, tx *Tx, s *submission.Submission) erro
 // hooks' rows. When the principal already used the idempotency key with the same request, the
 // first submission is returned with existing = true and nothing is written; with a different
 // request it is a conflict.
+//
+// Concurrent calls are committed together (group commit, see groupcommit.go): one transaction
+// and one durable commit for every submission waiting at that moment. Submit returns only
+// after the commit that holds its submission, so an acknowledgement still means durable.
 func (db *DB) Submit(ctx context.Context, p *submission.Prepared, js []jobs.Job, hooks ...SubmitHook) (sub *submission.Submission, existing bool, err error) {
-	now := p.Submission.CreatedAt
+	return db.group.submit(ctx, db, p, js, hooks)
+}
+
+// submitAlone stores one submission in its own transaction.
+func (db *DB) submitAlone(ctx context.Context, p *submission.Prepared, js []jobs.Job, hooks []SubmitHook) (sub *submission.Submission, existing bool, err error) {
 	err = db.InTx(ctx, func(tx *Tx) error {
-		existing = false
+		var err error
+		sub, existing, err = submitTx(ctx, tx, p, js, hooks)
+		return err
+	})
+	if err != nil && isUniqueViolation(err) && p.IdemKey != "" {
+		// A concurrent request with the same key won the race: answer like a retry.
+		return db.submitAlone(ctx, p, js, hooks)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return sub, existing, nil
+}
+
+// submitTx writes one submission inside tx (see Submit).
+func submitTx(ctx context.Context, tx *Tx, p *submission.Prepared, js []jobs.Job, hooks []SubmitHook) (sub *submission.Submission, existing bool, err error) {
+	now := p.Submission.CreatedAt
+	err = func() error {
 		if p.IdemKey != "" {
 			var hash, id string
 			err := tx.QueryRow(ctx, `SELECT request_hash, submission_id FROM idempotency_keys WHERE principal = ? AND key = ?`, p.Principal, p.IdemKey).Scan(&hash, &id)
@@ -45,29 +70,16 @@ func (db *DB) Submit(ctx context.Context, p *submission.Prepared, js []jobs.Job,
 			}
 		}
 		s := p.Submission
-		n, err := nextReference(ctx, tx, s.TenantAGS, p.RefPrefix, p.Year)
-		if err != nil {
-			return err
-		}
-		s.Reference = submission.FormatReference(p.RefPrefix, s.TenantAGS, p.Year, n)
-		warnings, _ := json.Marshal(s.Warnings)
-		office, _ := json.Marshal(s.Office)
 		ts := FormatTime(now)
-		if _, err := tx.Exec(ctx, `INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, art, reference, status, data, digest, warnings, display_name, user_id, token_id, organisation_id, gewerbebetrieb_id, office_snapshot, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.ID, s.TenantAGS, s.OfficeAGS, s.OfficeID, s.Leistung, s.FormID, s.FormVersion, s.Art, s.Reference, s.Status, string(s.Data), s.Digest, string(warnings),
-			s.DisplayName, s.UserID, s.TokenID, s.OrganisationID, s.GewerbebetriebID, string(office), ts, ts); err != nil {
-			return err
-		}
+		// Rows that take no shared lock go first. The tenant's reference counter and the audit
+		// head are rows every concurrent submission must lock until commit (gap-free numbers,
+		// an unforked chain), so they are taken last and held for as few statements as
+		// possible: on PostgreSQL that hold time bounds the submissions per second.
 		if p.IdemKey != "" {
 			if _, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (principal, key, request_hash, submission_id, created_at) VALUES (?, ?, ?, ?, ?)`,
 				p.Principal, p.IdemKey, p.RequestHash, s.ID, ts); err != nil {
 				return err
 			}
-		}
-		detail, _ := json.Marshal(map[string]string{"reference": s.Reference, "leistung": s.Leistung, "digest": s.Digest})
-		if err := AppendAudit(ctx, tx, now, audit.Record{Actor: p.Principal, TenantAGS: s.TenantAGS, Action: "submission.create", Object: "submission:" + s.ID, Detail: string(detail)}); err != nil {
-			return err
 		}
 		for i := range js {
 			j := js[i]
@@ -78,18 +90,31 @@ func (db *DB) Submit(ctx context.Context, p *submission.Prepared, js []jobs.Job,
 				return err
 			}
 		}
+		n, err := nextReference(ctx, tx, s.TenantAGS, p.RefPrefix, p.Year)
+		if err != nil {
+			return err
+		}
+		s.Reference = submission.FormatReference(p.RefPrefix, s.TenantAGS, p.Year, n)
+		warnings, _ := json.Marshal(s.Warnings)
+		office, _ := json.Marshal(s.Office)
+		if _, err := tx.Exec(ctx, `INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, art, reference, status, data, digest, warnings, display_name, user_id, token_id, organisation_id, gewerbebetrieb_id, office_snapshot, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			s.ID, s.TenantAGS, s.OfficeAGS, s.OfficeID, s.Leistung, s.FormID, s.FormVersion, s.Art, s.Reference, s.Status, string(s.Data), s.Digest, string(warnings),
+			s.DisplayName, s.UserID, s.TokenID, s.OrganisationID, s.GewerbebetriebID, string(office), ts, ts); err != nil {
+			return err
+		}
 		for _, h := range hooks {
 			if err := h(ctx, tx, &s); err != nil {
 				return err
 			}
 		}
+		detail, _ := json.Marshal(map[string]string{"reference": s.Reference, "leistung": s.Leistung, "digest": s.Digest})
+		if err := AppendAudit(ctx, tx, now, audit.Record{Actor: p.Principal, TenantAGS: s.TenantAGS, Action: "submission.create", Object: "submission:" + s.ID, Detail: string(detail)}); err != nil {
+			return err
+		}
 		sub = &s
 		return nil
-	})
-	if err != nil && isUniqueViolation(err) && p.IdemKey != "" {
-		// A concurrent request with the same key won the race: answer like a retry.
-		return db.Submit(ctx, p, js, hooks...)
-	}
+	}()
 	return sub, existing, err
 }
 
@@ -97,23 +122,18 @@ func (db *DB) Submit(ctx context.Context, p *submission.Prepared, js []jobs.Job,
 // is locked until commit, so numbers have no gaps: a rolled-back submission rolls back its
 // number too.
 func nextReference(ctx context.Context, tx *Tx, ags, prefix string, year int) (int64, error) {
-	res, err := tx.Exec(ctx, `UPDATE reference_counters SET last = last + 1 WHERE tenant_ags = ? AND prefix = ? AND year = ?`, ags, prefix, year)
-	if err != nil {
-		return 0, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO reference_counters (tenant_ags, prefix, year, last) VALUES (?, ?, ?, 1) ON CONFLICT (tenant_ags, prefix, year) DO UPDATE SET last = reference_counters.last + 1`, ags, prefix, year); err != nil {
-			return 0, err
-		}
-	}
 	var last int64
-	err = tx.QueryRow(ctx, `SELECT last FROM reference_counters WHERE tenant_ags = ? AND prefix = ? AND year = ?`, ags, prefix, year).Scan(&last)
+	err := tx.QueryRow(ctx, `UPDATE reference_counters SET last = last + 1 WHERE tenant_ags = ? AND prefix = ? AND year = ? RETURNING last`, ags, prefix, year).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		// The first number of the year: a concurrent first insert is folded in by ON CONFLICT.
+		err = tx.QueryRow(ctx, `INSERT INTO reference_counters (tenant_ags, prefix, year, last) VALUES (?, ?, ?, 1) ON CONFLICT (tenant_ags, prefix, year) DO UPDATE SET last = reference_counters.last + 1 RETURNING last`, ags, prefix, year).Scan(&last)
+	}
 	return last, err
 }
 
 const submissionCols = `id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, art, reference, status, data, digest, warnings, display_name, user_id, token_id, organisation_id, gewerbebetrieb_id, office_snapshot, created_at`
 
-func scanSubmission(sc interface{ Scan(...any) error }) (*submission.Submission, error) {
+func scanSubmission(sc scanner) (*submission.Submission, error) {
 	var s submission.Submission
 	var data, warnings, office, created string
 	err := sc.Scan(&s.ID, &s.TenantAGS, &s.OfficeAGS, &s.OfficeID, &s.Leistung, &s.FormID, &s.FormVersion, &s.Art, &s.Reference, &s.Status, &data, &s.Digest, &warnings,
@@ -150,19 +170,7 @@ func (db *DB) SubmissionsOfUser(ctx context.Context, userID string, orgs []strin
 	q += ` ORDER BY created_at DESC LIMIT ?`
 	args = append(args, limit)
 	rows, err := db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*submission.Submission
-	for rows.Next() {
-		s, err := scanSubmission(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanSubmission)
 }
 
 // Document is a stored generated document.

@@ -85,7 +85,7 @@ func firstOr(s []string, def string) string {
 
 const tenantCols = `ags, name, kreis, plz, einwohner, settings`
 
-func scanTenant(sc interface{ Scan(...any) error }) (tenant.Tenant, error) {
+func scanTenant(sc scanner) (tenant.Tenant, error) {
 	var t tenant.Tenant
 	var plz, settings string
 	if err := sc.Scan(&t.AGS, &t.Name, &t.Kreis, &plz, &t.Einwohner, &settings); err != nil {
@@ -102,19 +102,7 @@ func scanTenant(sc interface{ Scan(...any) error }) (tenant.Tenant, error) {
 // ListTenants returns all municipalities ordered by AGS.
 func (db *DB) ListTenants(ctx context.Context) ([]tenant.Tenant, error) {
 	rows, err := db.Query(ctx, `SELECT `+tenantCols+` FROM tenants ORDER BY ags`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []tenant.Tenant
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanTenant)
 }
 
 // GetTenant returns one municipality or a not-found error.
@@ -136,19 +124,7 @@ func (db *DB) CountTenants(ctx context.Context) (int, error) {
 // TenantsByPLZ returns the municipalities a postal code belongs to.
 func (db *DB) TenantsByPLZ(ctx context.Context, plz string) ([]tenant.Tenant, error) {
 	rows, err := db.Query(ctx, `SELECT t.ags, t.name, t.kreis, t.plz, t.einwohner, t.settings FROM tenants t JOIN tenant_plz p ON p.ags = t.ags WHERE p.plz = ? ORDER BY t.einwohner DESC`, plz)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []tenant.Tenant
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanTenant)
 }
 
 // UpdateTenantSettings stores a tenant's settings.
@@ -166,7 +142,7 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, ags string, s tenant.Set
 
 const officeCols = `id, tenant_ags, kind, name, strasse, plz, ort, email, telefon, oeffnungszeiten, updated_at`
 
-func scanOffice(sc interface{ Scan(...any) error }) (tenant.Office, error) {
+func scanOffice(sc scanner) (tenant.Office, error) {
 	var o tenant.Office
 	var kind, upd string
 	err := sc.Scan(&o.ID, &o.TenantAGS, &kind, &o.Name, &o.Strasse, &o.PLZ, &o.Ort, &o.Email, &o.Telefon, &o.Oeffnungszeiten, &upd)
@@ -178,19 +154,7 @@ func scanOffice(sc interface{ Scan(...any) error }) (tenant.Office, error) {
 // ListOffices returns the offices of one tenant.
 func (db *DB) ListOffices(ctx context.Context, ags string) ([]tenant.Office, error) {
 	rows, err := db.Query(ctx, `SELECT `+officeCols+` FROM offices WHERE tenant_ags = ? ORDER BY kind`, ags)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []tenant.Office
-	for rows.Next() {
-		o, err := scanOffice(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanOffice)
 }
 
 // GetOffice returns an office of the tenant; an office of another tenant is not found.

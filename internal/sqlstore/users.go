@@ -13,7 +13,7 @@ import (
 
 const userCols = `id, email, name, password_hash, kind, trust_level, email_verified_at, disabled, lang, created_at`
 
-func scanUser(sc interface{ Scan(...any) error }) (*identity.User, error) {
+func scanUser(sc scanner) (*identity.User, error) {
 	var u identity.User
 	var kind, trust, verified, created string
 	var disabled int
