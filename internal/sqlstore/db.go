@@ -38,6 +38,7 @@ type DB struct {
 	DSN     string // the data source as given (for backups and messages; may hold a password)
 
 	csrfKey []byte
+	group   groupCommit // concurrent Submit calls share a transaction
 }
 
 // Open opens the database named by dsn: a postgres:// or postgresql:// URL selects

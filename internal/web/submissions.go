@@ -22,7 +22,9 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/tenant"
 )
 
-// JobRenderDocuments renders and stores a submission's documents after the commit.
+// JobRenderDocuments renders and stores a submission's documents. Submissions no longer
+// queue it (documents render on first download); the handler stays registered so jobs queued
+// by earlier versions still run.
 const JobRenderDocuments = "documents.render"
 
 // MaxSubmissionBody limits POST /api/v1/submissions.
@@ -47,7 +49,7 @@ func (s *Server) responsibleOffice(ctx context.Context, ags string, l *catalog.L
 	return submission.Office{}, last
 }
 
-// submit validates and stores a submission and queues its documents and deliveries. The
+// submit validates and stores a submission and queues its deliveries. The
 // submission is committed when submit returns without error: only then may a receipt be shown.
 func (s *Server) submit(ctx context.Context, in submission.Input) (*submission.Submission, bool, error) {
 	l, err := s.Submissions.Resolve(in.Leistung, in.AGS)
@@ -62,8 +64,12 @@ func (s *Server) submit(ctx context.Context, in submission.Input) (*submission.S
 	if err != nil {
 		return nil, false, err
 	}
-	payload, _ := json.Marshal(map[string]string{"submission": p.Submission.ID})
-	js := []jobs.Job{{Kind: JobRenderDocuments, Payload: payload, UniqueKey: "render:" + p.Submission.ID, MaxAttempts: 10}}
+	// Documents are not rendered here nor queued for rendering: serveDocument renders each on
+	// its first download and stores it (rendering is deterministic from the stored data and
+	// the office snapshot). Rendering both PDFs eagerly cost about ten times the CPU of the
+	// whole submit path and capped sustained intake near 200/s on two cores (bench/,
+	// docs/decisions/0003-documents-rendered-on-first-download.md).
+	var js []jobs.Job
 	if s.SubmitJobs != nil {
 		js = append(js, s.SubmitJobs(p)...)
 	}
