@@ -196,167 +196,169 @@ func fillGewA1(t *testing.T, d *dialog) {
 }
 
 func TestAntragGewerbeAnmeldung(t *testing.T) {
-	app := apptest.NewSQLite(t)
-	u := app.CreateUser("ayse@example.org", identity.KindCitizen)
-	if err := app.DB.UpdateUserName(t.Context(), u.ID, "Ayşe Yılmaz", app.Clock()); err != nil {
-		t.Fatal(err)
-	}
-	c := app.Client()
-	c.Login("ayse@example.org")
-	d := start(t, c, keyAnmeldung, leipzig, "einstieg")
-
-	// Prefill from the account.
-	if p := d.c.Get(d.url("personen")).Body; !strings.Contains(p, `value="Yılmaz"`) || !strings.Contains(p, `value="Ayşe"`) {
-		t.Error("name not prefilled from the account")
-	}
-	fillGewA1(t, d)
-
-	// Save and resume: the draft is listed in "Meine Anträge" with a link back.
-	if r := d.post("pruefen", kv("_action", "save")); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "gespeichert") {
-		t.Fatalf("save on review: %d %q", r.Status, r.Location)
-	}
-	c.Do("POST", "/abmelden", "application/x-www-form-urlencoded", url.Values{"csrf_token": {c.CSRF("/konto")}}.Encode(), nil)
-	c.Login("ayse@example.org")
-	acc := c.Get("/konto").Body
-	if !strings.Contains(acc, "Meine Anträge") || !strings.Contains(acc, `href="/antrag/`+d.id+`/review"`) && !strings.Contains(acc, `href="/antrag/`+d.id+`/pruefen"`) {
-		t.Fatalf("draft not listed on /konto")
-	}
-
-	// Review: all sections, "Ändern" links, no open problems.
-	rev := c.Get(d.url("pruefen"))
-	if rev.Status != 200 || strings.Contains(rev.Body, "rh-error-summary") || !strings.Contains(rev.Body, `href="/antrag/`+d.id+`/personen"`) ||
-		!strings.Contains(rev.Body, "Türkei") || !strings.Contains(rev.Body, "ausweis.pdf") || strings.Count(rev.Body, "<h1") != 1 {
-		t.Fatalf("review page: %d\n%s", rev.Status, errorSummary(rev.Body))
-	}
-
-	// Another user gets 404 for the draft, also for posts.
-	app.CreateUser("other@example.org", identity.KindCitizen)
-	o := app.Client()
-	o.Login("other@example.org")
-	for _, p := range []string{d.url("einstieg"), d.url("pruefen")} {
-		if r := o.Get(p); r.Status != 404 {
-			t.Errorf("other user GET %s: %d", p, r.Status)
+	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
+		u := app.CreateUser("ayse@example.org", identity.KindCitizen)
+		if err := app.DB.UpdateUserName(t.Context(), u.ID, "Ayşe Yılmaz", app.Clock()); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if r := o.Do("POST", d.url("absenden"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {o.CSRF("/konto")}}.Encode(), nil); r.Status != 404 {
-		t.Errorf("other user submit: %d", r.Status)
-	}
-	if r := app.Client().Get(d.url("einstieg")); r.Status != 404 {
-		t.Errorf("anonymous GET of an account's draft: %d", r.Status)
-	}
+		c := app.Client()
+		c.Login("ayse@example.org")
+		d := start(t, c, keyAnmeldung, leipzig, "einstieg")
 
-	// Submit twice (a double click): one submission, the same receipt.
-	tok := d.csrf("pruefen")
-	r1 := c.Do("POST", d.url("absenden"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {tok}}.Encode(), nil)
-	r2 := c.Do("POST", d.url("pruefen"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {tok}, "_action": {"submit"}}.Encode(), nil)
-	m := receiptRe.FindStringSubmatch(r1.Location)
-	if r1.Status != http.StatusSeeOther || m == nil || r2.Location != r1.Location {
-		t.Fatalf("submit: %d %q / %d %q\n%s", r1.Status, r1.Location, r2.Status, r2.Location, r1.Body)
-	}
-	var n int
-	if err := app.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM submissions WHERE user_id = ?`, u.ID).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("%d submissions (%v), want 1", n, err)
-	}
-	if err := app.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM attachments WHERE submission_id = ?`, m[1]).Scan(&n); err != nil || n != 2 {
-		t.Errorf("%d attachments linked to the submission (%v), want 2", n, err)
-	}
-	var version int
-	if err := app.DB.QueryRow(t.Context(), `SELECT form_version FROM submissions WHERE id = ?`, m[1]).Scan(&version); err != nil || version != 1 {
-		t.Errorf("form version %d (%v)", version, err)
-	}
+		// Prefill from the account.
+		if p := d.c.Get(d.url("personen")).Body; !strings.Contains(p, `value="Yılmaz"`) || !strings.Contains(p, `value="Ayşe"`) {
+			t.Error("name not prefilled from the account")
+		}
+		fillGewA1(t, d)
 
-	// The receipt: reference, office, digest, both documents.
-	rc := c.Get(r1.Location)
-	for _, want := range []string{"GEW-" + leipzig + "-2026-000001", "SHA-256", "28.11.2026, 11:00 Uhr", r1.Location + "/antrag.pdf", r1.Location + "/empfangsbescheinigung.pdf", "Wie geht es weiter?"} {
-		if !strings.Contains(rc.Body, want) {
-			t.Errorf("receipt lacks %q", want)
+		// Save and resume: the draft is listed in "Meine Anträge" with a link back.
+		if r := d.post("pruefen", kv("_action", "save")); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "gespeichert") {
+			t.Fatalf("save on review: %d %q", r.Status, r.Location)
 		}
-	}
-	if strings.Count(rc.Body, "<h1") != 1 {
-		t.Error("receipt: not exactly one h1")
-	}
-	for _, doc := range []string{"antrag.pdf", "empfangsbescheinigung.pdf"} {
-		r := c.Get(r1.Location + "/" + doc)
-		if r.Status != 200 || r.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(r.Body, "%PDF") {
-			t.Errorf("%s: %d %s", doc, r.Status, r.Header.Get("Content-Type"))
+		c.Do("POST", "/abmelden", "application/x-www-form-urlencoded", url.Values{"csrf_token": {c.CSRF("/konto")}}.Encode(), nil)
+		c.Login("ayse@example.org")
+		acc := c.Get("/konto").Body
+		if !strings.Contains(acc, "Meine Anträge") || !strings.Contains(acc, `href="/antrag/`+d.id+`/review"`) && !strings.Contains(acc, `href="/antrag/`+d.id+`/pruefen"`) {
+			t.Fatalf("draft not listed on /konto")
 		}
-		if r := o.Get(r1.Location + "/" + doc); r.Status != 404 {
-			t.Errorf("other user downloads %s: %d", doc, r.Status)
+
+		// Review: all sections, "Ändern" links, no open problems.
+		rev := c.Get(d.url("pruefen"))
+		if rev.Status != 200 || strings.Contains(rev.Body, "rh-error-summary") || !strings.Contains(rev.Body, `href="/antrag/`+d.id+`/personen"`) ||
+			!strings.Contains(rev.Body, "Türkei") || !strings.Contains(rev.Body, "ausweis.pdf") || strings.Count(rev.Body, "<h1") != 1 {
+			t.Fatalf("review page: %d\n%s", rev.Status, errorSummary(rev.Body))
 		}
-	}
-	if r := o.Get(r1.Location); r.Status != 404 {
-		t.Errorf("other user sees the receipt: %d", r.Status)
-	}
-	// The submitted draft is read-only: its steps lead to the receipt.
-	if r := c.Get(d.url("einstieg")); r.Status != http.StatusSeeOther || r.Location != r1.Location {
-		t.Errorf("step of a submitted draft: %d %q", r.Status, r.Location)
-	}
-	if acc := c.Get("/konto").Body; !strings.Contains(acc, "GEW-"+leipzig+"-2026-000001") || strings.Contains(acc, `href="/antrag/`+d.id+`/`) {
-		t.Error("account page: submission not listed or draft still open")
-	}
+
+		// Another user gets 404 for the draft, also for posts.
+		app.CreateUser("other@example.org", identity.KindCitizen)
+		o := app.Client()
+		o.Login("other@example.org")
+		for _, p := range []string{d.url("einstieg"), d.url("pruefen")} {
+			if r := o.Get(p); r.Status != 404 {
+				t.Errorf("other user GET %s: %d", p, r.Status)
+			}
+		}
+		if r := o.Do("POST", d.url("absenden"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {o.CSRF("/konto")}}.Encode(), nil); r.Status != 404 {
+			t.Errorf("other user submit: %d", r.Status)
+		}
+		if r := app.Client().Get(d.url("einstieg")); r.Status != 404 {
+			t.Errorf("anonymous GET of an account's draft: %d", r.Status)
+		}
+
+		// Submit twice (a double click): one submission, the same receipt.
+		tok := d.csrf("pruefen")
+		r1 := c.Do("POST", d.url("absenden"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {tok}}.Encode(), nil)
+		r2 := c.Do("POST", d.url("pruefen"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {tok}, "_action": {"submit"}}.Encode(), nil)
+		m := receiptRe.FindStringSubmatch(r1.Location)
+		if r1.Status != http.StatusSeeOther || m == nil || r2.Location != r1.Location {
+			t.Fatalf("submit: %d %q / %d %q\n%s", r1.Status, r1.Location, r2.Status, r2.Location, r1.Body)
+		}
+		var n int
+		if err := app.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM submissions WHERE user_id = ?`, u.ID).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%d submissions (%v), want 1", n, err)
+		}
+		if err := app.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM attachments WHERE submission_id = ?`, m[1]).Scan(&n); err != nil || n != 2 {
+			t.Errorf("%d attachments linked to the submission (%v), want 2", n, err)
+		}
+		var version int
+		if err := app.DB.QueryRow(t.Context(), `SELECT form_version FROM submissions WHERE id = ?`, m[1]).Scan(&version); err != nil || version != 1 {
+			t.Errorf("form version %d (%v)", version, err)
+		}
+
+		// The receipt: reference, office, digest, both documents.
+		rc := c.Get(r1.Location)
+		for _, want := range []string{"GEW-" + leipzig + "-2026-000001", "SHA-256", "28.11.2026, 11:00 Uhr", r1.Location + "/antrag.pdf", r1.Location + "/empfangsbescheinigung.pdf", "Wie geht es weiter?"} {
+			if !strings.Contains(rc.Body, want) {
+				t.Errorf("receipt lacks %q", want)
+			}
+		}
+		if strings.Count(rc.Body, "<h1") != 1 {
+			t.Error("receipt: not exactly one h1")
+		}
+		for _, doc := range []string{"antrag.pdf", "empfangsbescheinigung.pdf"} {
+			r := c.Get(r1.Location + "/" + doc)
+			if r.Status != 200 || r.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(r.Body, "%PDF") {
+				t.Errorf("%s: %d %s", doc, r.Status, r.Header.Get("Content-Type"))
+			}
+			if r := o.Get(r1.Location + "/" + doc); r.Status != 404 {
+				t.Errorf("other user downloads %s: %d", doc, r.Status)
+			}
+		}
+		if r := o.Get(r1.Location); r.Status != 404 {
+			t.Errorf("other user sees the receipt: %d", r.Status)
+		}
+		// The submitted draft is read-only: its steps lead to the receipt.
+		if r := c.Get(d.url("einstieg")); r.Status != http.StatusSeeOther || r.Location != r1.Location {
+			t.Errorf("step of a submitted draft: %d %q", r.Status, r.Location)
+		}
+		if acc := c.Get("/konto").Body; !strings.Contains(acc, "GEW-"+leipzig+"-2026-000001") || strings.Contains(acc, `href="/antrag/`+d.id+`/`) {
+			t.Error("account page: submission not listed or draft still open")
+		}
+	})
 }
 
 func TestAntragAnonymousResumeByMail(t *testing.T) {
-	app := apptest.NewSQLite(t)
-	c := app.Client()
-	d := start(t, c, keyAnmeldung, leipzig, "einstieg")
-	d.next("einstieg", gewEinstieg, "betrieb")
+	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
+		c := app.Client()
+		d := start(t, c, keyAnmeldung, leipzig, "einstieg")
+		d.next("einstieg", gewEinstieg, "betrieb")
 
-	// Without the browser's cookie the draft does not exist.
-	if r := app.Client().Get(d.url("betrieb")); r.Status != 404 {
-		t.Fatalf("draft visible without its cookie: %d", r.Status)
-	}
-	// An invalid address is refused on the page.
-	r := c.Do("POST", "/antrag/"+d.id+"/link", "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("betrieb")}, "step": {"betrieb"}, "email": {"kein-at"}}.Encode(), nil)
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="later-email-error"`) {
-		t.Fatalf("invalid address: %d", r.Status)
-	}
-	r = c.Do("POST", "/antrag/"+d.id+"/link", "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("betrieb")}, "step": {"betrieb"}, "email": {"gruenderin@example.org"}}.Encode(), nil)
-	if r.Status != http.StatusSeeOther || r.Location != d.url("betrieb")+"?link=gesendet" {
-		t.Fatalf("mail link: %d %q", r.Status, r.Location)
-	}
-	app.RunJobs()
-	msg, ok := app.Outbox.Last("gruenderin@example.org")
-	if !ok {
-		t.Fatal("no resume mail")
-	}
-	link := regexp.MustCompile(`http://\S+/antrag/fortsetzen\?token=\S+`).FindString(msg.Text)
-	if link == "" {
-		t.Fatalf("mail without link:\n%s", msg.Text)
-	}
-	u, _ := url.Parse(link)
+		// Without the browser's cookie the draft does not exist.
+		if r := app.Client().Get(d.url("betrieb")); r.Status != 404 {
+			t.Fatalf("draft visible without its cookie: %d", r.Status)
+		}
+		// An invalid address is refused on the page.
+		r := c.Do("POST", "/antrag/"+d.id+"/link", "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("betrieb")}, "step": {"betrieb"}, "email": {"kein-at"}}.Encode(), nil)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="later-email-error"`) {
+			t.Fatalf("invalid address: %d", r.Status)
+		}
+		r = c.Do("POST", "/antrag/"+d.id+"/link", "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("betrieb")}, "step": {"betrieb"}, "email": {"gruenderin@example.org"}}.Encode(), nil)
+		if r.Status != http.StatusSeeOther || r.Location != d.url("betrieb")+"?link=gesendet" {
+			t.Fatalf("mail link: %d %q", r.Status, r.Location)
+		}
+		app.RunJobs()
+		msg, ok := app.Outbox.Last("gruenderin@example.org")
+		if !ok {
+			t.Fatal("no resume mail")
+		}
+		link := regexp.MustCompile(`http://\S+/antrag/fortsetzen\?token=\S+`).FindString(msg.Text)
+		if link == "" {
+			t.Fatalf("mail without link:\n%s", msg.Text)
+		}
+		u, _ := url.Parse(link)
 
-	// Another browser opens the link and continues where the draft was left.
-	b := app.Client()
-	r = b.Get(u.RequestURI())
-	if r.Status != http.StatusSeeOther || r.Location != d.url("betrieb") {
-		t.Fatalf("resume link: %d %q", r.Status, r.Location)
-	}
-	d2 := &dialog{t: t, c: b, id: d.id}
-	if p := b.Get(d.url("einstieg")).Body; !strings.Contains(p, `value="neuerrichtung" checked`) {
-		t.Error("resumed draft lost the first step's answers")
-	}
-	if r := b.Get("/antrag/fortsetzen?token=" + d.id + ".falsch-falsch-falsch-falsch"); r.Status != http.StatusGone {
-		t.Errorf("forged token: %d", r.Status)
-	}
-	d2.next("betrieb", gewBetrieb, "personen")
-	d2.next("personen", with(gewPerson, gewTitel), "taetigkeit")
-	d2.next("taetigkeit", gewTaetigkeit, "unterlagen")
-	d2.next("unterlagen", nil, "pruefen")
-	r = b.Do("POST", d.url("absenden"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {d2.csrf("pruefen")}}.Encode(), nil)
-	if r.Status != http.StatusSeeOther || !receiptRe.MatchString(r.Location) {
-		t.Fatalf("anonymous submit: %d %q", r.Status, r.Location)
-	}
-	// The anonymous submitter sees the receipt and documents; a stranger does not.
-	if rc := b.Get(r.Location); rc.Status != 200 || !strings.Contains(rc.Body, "GEW-"+leipzig) {
-		t.Fatalf("anonymous receipt: %d", rc.Status)
-	}
-	if doc := b.Get(r.Location + "/empfangsbescheinigung.pdf"); doc.Status != 200 || !strings.HasPrefix(doc.Body, "%PDF") {
-		t.Errorf("anonymous document: %d", doc.Status)
-	}
-	if rc := app.Client().Get(r.Location); rc.Status != 404 {
-		t.Errorf("stranger sees the receipt: %d", rc.Status)
-	}
+		// Another browser opens the link and continues where the draft was left.
+		b := app.Client()
+		r = b.Get(u.RequestURI())
+		if r.Status != http.StatusSeeOther || r.Location != d.url("betrieb") {
+			t.Fatalf("resume link: %d %q", r.Status, r.Location)
+		}
+		d2 := &dialog{t: t, c: b, id: d.id}
+		if p := b.Get(d.url("einstieg")).Body; !strings.Contains(p, `value="neuerrichtung" checked`) {
+			t.Error("resumed draft lost the first step's answers")
+		}
+		if r := b.Get("/antrag/fortsetzen?token=" + d.id + ".falsch-falsch-falsch-falsch"); r.Status != http.StatusGone {
+			t.Errorf("forged token: %d", r.Status)
+		}
+		d2.next("betrieb", gewBetrieb, "personen")
+		d2.next("personen", with(gewPerson, gewTitel), "taetigkeit")
+		d2.next("taetigkeit", gewTaetigkeit, "unterlagen")
+		d2.next("unterlagen", nil, "pruefen")
+		r = b.Do("POST", d.url("absenden"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {d2.csrf("pruefen")}}.Encode(), nil)
+		if r.Status != http.StatusSeeOther || !receiptRe.MatchString(r.Location) {
+			t.Fatalf("anonymous submit: %d %q", r.Status, r.Location)
+		}
+		// The anonymous submitter sees the receipt and documents; a stranger does not.
+		if rc := b.Get(r.Location); rc.Status != 200 || !strings.Contains(rc.Body, "GEW-"+leipzig) {
+			t.Fatalf("anonymous receipt: %d", rc.Status)
+		}
+		if doc := b.Get(r.Location + "/empfangsbescheinigung.pdf"); doc.Status != 200 || !strings.HasPrefix(doc.Body, "%PDF") {
+			t.Errorf("anonymous document: %d", doc.Status)
+		}
+		if rc := app.Client().Get(r.Location); rc.Status != 404 {
+			t.Errorf("stranger sees the receipt: %d", rc.Status)
+		}
+	})
 }
 
 func TestAntragCSRFOnEveryPost(t *testing.T) {
@@ -401,38 +403,39 @@ func TestAntragUmmeldungOtherMunicipality(t *testing.T) {
 }
 
 func TestAntragHundesteuerWithFee(t *testing.T) {
-	app := apptest.NewSQLite(t)
-	app.CreateUser("halterin@example.org", identity.KindCitizen)
-	c := app.Client()
-	c.Login("halterin@example.org")
-	d := start(t, c, keyHundesteuer, leipzig, "halter")
-	d.next("halter", kv("halter.familienname", "Schmidt", "halter.vornamen", "Jana", "halter.geburtsdatum", "12.05.1985",
-		"halter.email", "halterin@example.org", "anschrift.strasse", "Markt", "anschrift.hausnummer", "3",
-		"anschrift.plz", "04109", "anschrift.ort", "Leipzig"), "hund")
-	d.next("hund", kv("hund.name", "Bello", "hund.rasse", "Mischling", "hund.geburtsjahr", "2022", "hund.aufnahme", "01.11.2026",
-		"hund.chipnummer", "276098106543210", "hund.listenhund", "false"), "haltung")
-	// A reduction needs proof: the upload field appears and is required.
-	r := d.post("haltung", kv("zweithund", "false", "beginn", "01.11.2026", "ermaessigung.grund", "sozialleistung"))
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `enctype="multipart/form-data"`) {
-		t.Fatalf("proof of reduction not required: %d", r.Status)
-	}
-	d.next("haltung", kv("zweithund", "false", "beginn", "01.11.2026", "ermaessigung.grund", "keine"), "pruefen")
-	rev := c.Get(d.url("pruefen")).Body
-	if !strings.Contains(rev, "100,00\u00a0€") || strings.Contains(rev, "rh-error-summary") {
-		t.Fatalf("review: fee missing or problems\n%s", errorSummary(rev))
-	}
-	r = c.Do("POST", d.url("absenden"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("pruefen")}}.Encode(), nil)
-	if r.Status != http.StatusSeeOther || !receiptRe.MatchString(r.Location) {
-		t.Fatalf("submit: %d %q\n%s", r.Status, r.Location, errorSummary(r.Body))
-	}
-	if rc := c.Get(r.Location); rc.Status != 200 || !strings.Contains(rc.Body, "-"+leipzig+"-2026-000001") {
-		t.Fatalf("receipt: %d", rc.Status)
-	}
-	for _, doc := range []string{"antrag.pdf", "empfangsbescheinigung.pdf"} {
-		if res := c.Get(r.Location + "/" + doc); res.Status != 200 || !strings.HasPrefix(res.Body, "%PDF") {
-			t.Errorf("%s: %d", doc, res.Status)
+	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
+		app.CreateUser("halterin@example.org", identity.KindCitizen)
+		c := app.Client()
+		c.Login("halterin@example.org")
+		d := start(t, c, keyHundesteuer, leipzig, "halter")
+		d.next("halter", kv("halter.familienname", "Schmidt", "halter.vornamen", "Jana", "halter.geburtsdatum", "12.05.1985",
+			"halter.email", "halterin@example.org", "anschrift.strasse", "Markt", "anschrift.hausnummer", "3",
+			"anschrift.plz", "04109", "anschrift.ort", "Leipzig"), "hund")
+		d.next("hund", kv("hund.name", "Bello", "hund.rasse", "Mischling", "hund.geburtsjahr", "2022", "hund.aufnahme", "01.11.2026",
+			"hund.chipnummer", "276098106543210", "hund.listenhund", "false"), "haltung")
+		// A reduction needs proof: the upload field appears and is required.
+		r := d.post("haltung", kv("zweithund", "false", "beginn", "01.11.2026", "ermaessigung.grund", "sozialleistung"))
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `enctype="multipart/form-data"`) {
+			t.Fatalf("proof of reduction not required: %d", r.Status)
 		}
-	}
+		d.next("haltung", kv("zweithund", "false", "beginn", "01.11.2026", "ermaessigung.grund", "keine"), "pruefen")
+		rev := c.Get(d.url("pruefen")).Body
+		if !strings.Contains(rev, "100,00\u00a0€") || strings.Contains(rev, "rh-error-summary") {
+			t.Fatalf("review: fee missing or problems\n%s", errorSummary(rev))
+		}
+		r = c.Do("POST", d.url("absenden"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("pruefen")}}.Encode(), nil)
+		if r.Status != http.StatusSeeOther || !receiptRe.MatchString(r.Location) {
+			t.Fatalf("submit: %d %q\n%s", r.Status, r.Location, errorSummary(r.Body))
+		}
+		if rc := c.Get(r.Location); rc.Status != 200 || !strings.Contains(rc.Body, "-"+leipzig+"-2026-000001") {
+			t.Fatalf("receipt: %d", rc.Status)
+		}
+		for _, doc := range []string{"antrag.pdf", "empfangsbescheinigung.pdf"} {
+			if res := c.Get(r.Location + "/" + doc); res.Status != 200 || !strings.HasPrefix(res.Body, "%PDF") {
+				t.Errorf("%s: %d", doc, res.Status)
+			}
+		}
+	})
 }
 
 func TestAntragStartAndWZAPI(t *testing.T) {
