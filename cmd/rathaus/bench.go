@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/rathaus-egov/rathaus/bench"
+)
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", `Measure the platform against a bare baseline on this machine, in one process: the real
+application on a fresh temporary SQLite database (and on PostgreSQL when
+`+bench.EnvPostgresURL+` names a server; a fresh database is created there and dropped),
+a bare handler committing one single-row insert with the same durability settings, the
+submission API at fixed concurrency, delivery to a local HTTP recipient, and portal pages
+with 50 clients. Prints a table and, as the last line, the embedded default's summary;
+writes the same as JSON to OUT (a timestamped file and latest.json).`, stderr)
+	quick := fs.Bool("quick", false, "short phases: the whole run takes under 60 s")
+	dur := fs.Duration("duration", 10*time.Second, "measured time per phase (ignored with --quick)")
+	conc := fs.Int("concurrency", 32, "clients of the submit, baseline and deliver phases")
+	out := fs.String("out", "bench/results", "folder for the JSON results; empty: none")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the submit phase on SQLite to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"unexpected arguments: " + fmt.Sprint(fs.Args())}
+	}
+	if *conc <= 0 || *dur <= 0 {
+		return usageError{"--concurrency and --duration must be positive"}
+	}
+	rep, err := bench.Run(ctx, bench.Options{Quick: *quick, Duration: *dur, Concurrency: *conc, Out: *out,
+		PostgresURL: os.Getenv(bench.EnvPostgresURL), Version: version, CPUProfile: *cpuprofile, Log: stderr})
+	if err != nil {
+		return err
+	}
+	bench.Print(stdout, rep)
+	return nil
+}
