@@ -36,6 +36,8 @@ func commands() []command {
 		{"audit", "verify the audit hash chain (audit verify)", runAudit},
 		{"backup", "write a consistent snapshot of the embedded database and blobs", runBackup},
 		{"restore", "restore a snapshot written by backup", runRestore},
+		{"recipient", "list or change the recipient directory (recipient list | set | token)", runRecipient},
+		{"delivery", "see deliveries and their attempts, replay or redirect one (delivery list | show | replay | redirect)", runDelivery},
 		{"bench", "measure throughput and latency against a bare baseline (bench --quick)", runBench},
 		{"version", "print the version", runVersion},
 	}

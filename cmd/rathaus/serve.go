@@ -29,6 +29,7 @@ type serveConfig struct {
 	smtp     mail.SMTPConfig
 	workers  int
 	logLevel string
+	hub      serveHubConfig
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -52,6 +53,7 @@ seeds the 418 Saxon municipalities and demo accounts on first start, and listens
 	workers, _ := strconv.Atoi(envOr("RATHAUS_WORKERS", "8"))
 	fs.IntVar(&c.workers, "workers", workers, "concurrent background jobs in this process (env RATHAUS_WORKERS)")
 	fs.StringVar(&c.logLevel, "log-level", envOr("RATHAUS_LOG_LEVEL", "info"), "debug, info, warn or error (env RATHAUS_LOG_LEVEL)")
+	c.hub.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,7 +101,8 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	hostname, _ := os.Hostname()
 	blobs := &blobstore.FS{Dir: c.blobDir()}
 	p, err := platform.New(ctx, platform.Config{DB: db, Blobs: blobs, Mail: sender, Log: log, Now: time.Now, BaseURL: c.baseURL,
-		Worker: hostname + ":" + strconv.Itoa(os.Getpid()), Workers: c.workers})
+		Worker: hostname + ":" + strconv.Itoa(os.Getpid()), Workers: c.workers,
+		Delivery: c.hub.policy, PushTimeout: c.hub.pushTimeout, JobLease: c.hub.jobLease})
 	if err != nil {
 		return err
 	}

@@ -102,8 +102,8 @@ func (h *Hub) Route(ctx context.Context, tx *sqlstore.Tx, sub *submission.Submis
 		rec, ok := resolved[d.Kind]
 		if !ok || !xgewo.Entitled(d.Kind, a.Art) {
 			task := &sqlstore.Task{ID: identity.NewID(), TenantAGS: sub.OfficeAGS, OfficeID: sub.OfficeID, Kind: "empfaenger_fehlt",
-				Title:  "Kein Empfänger eingerichtet: " + d.Kind.DisplayName(),
-				Detail: fmt.Sprintf("Die Anzeige %s muss nach Regel %s an %s gehen, aber für die Gemeinde %s ist kein aktiver Empfänger dieser Art eingerichtet.", sub.Reference, d.Rule, d.Kind.DisplayName(), sub.TenantAGS),
+				Title:        "Kein Empfänger eingerichtet: " + d.Kind.DisplayName(),
+				Detail:       fmt.Sprintf("Die Anzeige %s muss nach Regel %s an %s gehen, aber für die Gemeinde %s ist kein aktiver Empfänger dieser Art eingerichtet.", sub.Reference, d.Rule, d.Kind.DisplayName(), sub.TenantAGS),
 				SubmissionID: sub.ID, UniqueKey: "empfaenger_fehlt:" + sub.ID + ":" + string(d.Kind)}
 			if err := sqlstore.CreateTask(ctx, tx, task, now); err != nil {
 				return err

@@ -76,8 +76,8 @@ func Defaults() ([]Recipient, error) {
 	}
 	for _, k := range kreise {
 		km := kammern[k]
-		add(Slug(km.IHK), routing.KindIHK, km.IHK, "", AreaKreis(k))
-		add(Slug(km.HWK), routing.KindHWK, km.HWK, "", AreaKreis(k))
+		add("ihk-"+chamberSlug(km.IHK, "IHK "), routing.KindIHK, km.IHK, "", AreaKreis(k))
+		add("hwk-"+chamberSlug(km.HWK, "Handwerkskammer "), routing.KindHWK, km.HWK, "", AreaKreis(k))
 		add("rg-"+Slug(km.Registergericht), routing.KindRegistergericht, km.Registergericht+" – Registergericht", VerifyNote+"Registergericht nach Landgerichtsbezirk", AreaKreis(k))
 		for _, p := range f.PerKreis {
 			note := ""
@@ -106,6 +106,11 @@ func Defaults() ([]Recipient, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// chamberSlug is the city of a chamber: "IHK zu Leipzig" → "leipzig".
+func chamberSlug(name, prefix string) string {
+	return Slug(strings.TrimPrefix(strings.TrimPrefix(name, prefix), "zu "))
 }
 
 // kreisLabel turns "Dresden, Stadt" into "Stadt Dresden" and keeps "Landkreis Bautzen".

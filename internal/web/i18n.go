@@ -197,7 +197,9 @@ func T(lang, key string, args ...any) string {
 	m, ok := messages[key]
 	if !ok {
 		if m, ok = antragMessages[key]; !ok {
-			return key
+			if m, ok = integrationMessages[key]; !ok {
+				return key
+			}
 		}
 	}
 	i := 0

@@ -76,6 +76,16 @@ func (s *Server) routeTable() []Route {
 
 		// Staff and administration
 		{Name: "staff_home", Method: "GET", Pattern: "/amt", Access: AccessStaff, Handler: s.staffHome},
+
+		// Integration hub: deliveries, Rückmeldungen and tasks of the staff's offices; the
+		// recipient directory (platform admins)
+		{Name: "staff_deliveries", Method: "GET", Pattern: "/amt/zustellungen", Access: AccessStaff, Handler: s.staffDeliveries},
+		{Name: "staff_delivery", Method: "GET", Pattern: "/amt/zustellungen/{zid}", Access: AccessStaff, Handler: s.staffDeliveryPage},
+		{Name: "staff_delivery_replay", Method: "POST", Pattern: "/amt/zustellungen/{zid}/wiederholen", Access: AccessStaff, Handler: s.staffDeliveryReplay},
+		{Name: "staff_delivery_redirect", Method: "POST", Pattern: "/amt/zustellungen/{zid}/umleiten", Access: AccessStaff, Handler: s.staffDeliveryRedirect},
+		{Name: "admin_recipients", Method: "GET", Pattern: "/verwaltung/empfaenger", Access: AccessAdmin, Handler: s.adminRecipients},
+		{Name: "admin_recipient", Method: "GET", Pattern: "/verwaltung/empfaenger/{rid}", Access: AccessAdmin, Handler: s.adminRecipient},
+		{Name: "admin_recipient_save", Method: "POST", Pattern: "/verwaltung/empfaenger/{rid}", Access: AccessAdmin, Handler: s.adminRecipientSave},
 		{Name: "admin_tenants", Method: "GET", Pattern: "/verwaltung/gemeinden", Access: AccessStaff, Handler: s.adminTenants},
 		{Name: "admin_tenant", Method: "GET", Pattern: "/verwaltung/gemeinden/{ags}", Access: AccessStaff, Handler: s.adminTenant},
 		{Name: "admin_office_save", Method: "POST", Pattern: "/verwaltung/gemeinden/{ags}/aemter/{id}", Access: AccessStaff, Handler: s.adminOfficeSave},
@@ -86,6 +96,10 @@ func (s *Server) routeTable() []Route {
 		{Name: "api_tenants", Method: "GET", Pattern: "/api/v1/tenants", API: true, Handler: s.apiTenants},
 		{Name: "api_tenant", Method: "GET", Pattern: "/api/v1/tenants/{ags}", API: true, Handler: s.apiTenant},
 		{Name: "api_services", Method: "GET", Pattern: "/api/v1/services", API: true, Handler: s.apiServices},
+		{Name: "api_delivery_message", Method: "GET", Pattern: "/api/v1/submissions/{id}/deliveries/{deliveryId}/message", API: true, Handler: s.apiDeliveryMessage},
+		{Name: "api_inbox", Method: "GET", Pattern: "/api/v1/inbox", Access: AccessToken, Scope: identity.ScopeInbox, API: true, Handler: s.apiInbox},
+		{Name: "api_inbox_message", Method: "GET", Pattern: "/api/v1/inbox/{mid}", Access: AccessToken, Scope: identity.ScopeInbox, API: true, Handler: s.apiInboxMessage},
+		{Name: "api_inbox_ack", Method: "POST", Pattern: "/api/v1/inbox/{mid}/ack", Access: AccessToken, Scope: identity.ScopeInbox, MaxBody: 4 << 10, API: true, Handler: s.apiInboxAck},
 		{Name: "api_wz", Method: "GET", Pattern: "/api/v1/wz", API: true, Handler: s.apiWZ},
 		{Name: "api_submit", Method: "POST", Pattern: "/api/v1/submissions", Access: AccessToken, Scope: identity.ScopeSubmit, MaxBody: MaxSubmissionBody, API: true, Handler: s.apiSubmit},
 		{Name: "api_submission", Method: "GET", Pattern: "/api/v1/submissions/{id}", API: true, Handler: s.apiSubmission},

@@ -68,6 +68,20 @@ var matrix = map[string]map[string]string{
 	// Online applications: starting one and the mailed resume link are public; a draft is its
 	// owner's only (the citizen's fixture draft), never staff's or admins'; the receipt and its
 	// documents follow canRead (portal sessions, so tokens count as anonymous here).
+	// Integration hub: deliveries of the staff's offices; the recipient directory for platform
+	// admins; the exact message bytes like a submission but never for its filer; the pull inbox
+	// for inbox tokens bound to a recipient only (the fixture has none: 403 for every token).
+	"staff_deliveries":        {"*": "404", "staff": "ok", "other": "ok", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
+	"staff_delivery":          {"*": "404", "staff": "ok", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
+	"staff_delivery_replay":   {"*": "404", "staff": "ok", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
+	"staff_delivery_redirect": {"*": "404", "staff": "ok", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
+	"admin_recipients":        {"*": "404", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
+	"admin_recipient":         {"*": "404", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
+	"admin_recipient_save":    {"*": "404", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
+	"api_delivery_message":    {"*": "404", "staff": "ok", "admin": "ok", "tcases": "ok"},
+	"api_inbox":               {"*": "login", "tsubmit": "403", "tread": "403", "tcases": "403", "tcasesother": "403"},
+	"api_inbox_message":       {"*": "login", "tsubmit": "403", "tread": "403", "tcases": "403", "tcasesother": "403"},
+	"api_inbox_ack":           {"*": "login", "tsubmit": "403", "tread": "403", "tcases": "403", "tcasesother": "403"},
 	"antrag_new": {"*": "ok"}, "antrag_resume": {"*": "ok"}, "api_wz": {"*": "ok"},
 	"antrag_step":      {"*": "404", "citizen": "ok"},
 	"antrag_step_post": {"*": "404", "citizen": "ok"},
@@ -128,6 +142,16 @@ func newFixture(t *testing.T) *fixture {
 		"ags": dresden, "key": "99050012104000", "name": "antrag.pdf",
 		"submission": sub.ID, "org": orgID, "office": offices[0].ID,
 		"draft": draft.ID, "step": "einstieg", "sid": sub.ID,
+	}
+	// A delivery of the fixture submission, offered in a recipient's pull inbox (integration hub).
+	if ds, _ := app.DB.DeliveriesOf(ctx, sub.ID); len(ds) == 0 {
+		if err := app.DB.InTx(ctx, func(tx *sqlstore.Tx) error { return app.Platform.Hub.Route(ctx, tx, sub) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app.RunJobs()
+	if ds, err := app.DB.DeliveriesOf(ctx, sub.ID); err == nil && len(ds) > 0 {
+		f.params["zid"], f.params["deliveryId"], f.params["mid"], f.params["rid"] = ds[0].ID, ds[0].ID, ds[0].ID, ds[0].RecipientID
 	}
 	// The stylesheet's hashed name.
 	if m := regexp.MustCompile(`/static/([^"]+\.css)`).FindStringSubmatch(app.Client().Get("/").Body); m != nil {

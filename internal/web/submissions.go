@@ -292,7 +292,12 @@ func (s *Server) apiSubmission(w http.ResponseWriter, r *http.Request) error {
 
 // decorate lets the integration hub and case work add their views (routing, deliveries …).
 func (s *Server) decorate(ctx context.Context, resp submissionResponse, sub *submission.Submission) any {
-	return resp
+	v, err := s.integrationView(ctx, resp, sub)
+	if err != nil {
+		s.Log.Error("integration view", "submission", sub.ID, "err", err)
+		return resp
+	}
+	return v
 }
 
 func (s *Server) apiSubmissionDocument(w http.ResponseWriter, r *http.Request) error {
