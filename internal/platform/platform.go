@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rathaus-egov/rathaus/internal/blobstore"
+	"github.com/rathaus-egov/rathaus/internal/casework"
 	"github.com/rathaus-egov/rathaus/internal/catalog"
 	"github.com/rathaus-egov/rathaus/internal/connector"
 	"github.com/rathaus-egov/rathaus/internal/delivery"
@@ -62,6 +63,21 @@ type Platform struct {
 	Runner      *jobs.Runner
 	Web         *web.Server
 	Hub         *hub.Hub
+	Casework    *casework.Service
+}
+
+// wireCasework loads the case types and Bescheid templates (data) into the case service.
+func (p *Platform) wireCasework() error {
+	machines, err := casework.Load()
+	if err != nil {
+		return err
+	}
+	templates, err := casework.LoadTemplates()
+	if err != nil {
+		return err
+	}
+	p.Casework = &casework.Service{Machines: machines, Templates: templates, NewID: identity.NewID}
+	return nil
 }
 
 // New builds the platform. The tenants must already be in the database.
@@ -108,16 +124,40 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		return nil, err
 	}
 	p.Runner.Init()
+	if err := p.wireCasework(); err != nil {
+		return nil, err
+	}
 
 	p.Web, err = web.New(web.Config{
 		DB: cfg.DB, Log: cfg.Log, Now: cfg.Now, BaseURL: cfg.BaseURL, Jobs: p.Runner, Registry: cfg.Registry, Secure: cfg.Secure,
 		Catalog: p.Catalog, Forms: p.Forms, Directory: p.Directory, WZ: p.WZ, Submissions: p.Submissions, Renderer: p.Renderer, Blobs: cfg.Blobs,
-		SubmitHooks: p.Hub.SubmitHooks, Hub: p.Hub,
+		SubmitHooks: append(p.Hub.SubmitHooks, sqlstore.OpenCaseHook(p.Casework)), Hub: p.Hub,
+		Casework: p.Casework, CaseDeliveries: p.caseDeliveries,
 	})
 	if err != nil {
 		return nil, err
 	}
+	for kind, h := range p.Web.CaseJobs() {
+		p.Runner.Register(kind, h)
+	}
 	return p, nil
+}
+
+// caseDeliveries tells the case page and the Postfach how far the integration hub got in
+// forwarding a submission (web.Config.CaseDeliveries).
+func (p *Platform) caseDeliveries(ctx context.Context, submissionID string) (*web.Delivery, error) {
+	ds, err := p.DB.DeliveriesOf(ctx, submissionID)
+	if err != nil || len(ds) == 0 {
+		return nil, err
+	}
+	out := &web.Delivery{Recipients: len(ds)}
+	for _, d := range ds {
+		if d.Status == delivery.StatusDelivered {
+			out.Delivered++
+		}
+		out.Lines = append(out.Lines, web.DeliveryLine{Recipient: d.RecipientName, Status: string(d.Status), At: d.DeliveredAt})
+	}
+	return out, nil
 }
 
 // wireHub builds the integration hub, seeds the default recipients on first start and

@@ -198,7 +198,9 @@ func T(lang, key string, args ...any) string {
 	if !ok {
 		if m, ok = antragMessages[key]; !ok {
 			if m, ok = integrationMessages[key]; !ok {
-				return key
+				if m, ok = caseworkMessages[key]; !ok {
+					return key
+				}
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"github.com/rathaus-egov/rathaus/internal/identity"
@@ -161,7 +162,7 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	st := state(r)
 	if isAPI(r.URL.Path) {
-		p := Problem{Title: T(st.lang, key), Status: status, Detail: detail, Code: key[len("error."):], Errors: apperr.FieldsOf(err)}
+		p := Problem{Title: T(st.lang, key), Status: status, Detail: detail, Code: strings.TrimPrefix(key, "error."), Errors: apperr.FieldsOf(err)}
 		if status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="rathaus"`)
 		}

@@ -92,6 +92,31 @@ func (s *Server) routeTable() []Route {
 		{Name: "admin_settings_save", Method: "POST", Pattern: "/verwaltung/gemeinden/{ags}/einstellungen", Access: AccessStaff, Handler: s.adminSettingsSave},
 		{Name: "admin_delegation_save", Method: "POST", Pattern: "/verwaltung/gemeinden/{ags}/uebertragung", Access: AccessAdmin, Handler: s.adminDelegationSave},
 
+		// Case work (staff workbench, participations) and the applicant's Postfach
+		{Name: "cases", Method: "GET", Pattern: "/amt/vorgaenge", Access: AccessStaff, Handler: s.caseInbox},
+		{Name: "case", Method: "GET", Pattern: "/amt/vorgaenge/{cid}", Access: AccessStaff, Handler: s.caseDetail},
+		{Name: "case_assign", Method: "POST", Pattern: "/amt/vorgaenge/{cid}/zuweisung", Access: AccessStaff, Handler: s.caseAction("zuweisung", s.caseAssign)},
+		{Name: "case_status", Method: "POST", Pattern: "/amt/vorgaenge/{cid}/status", Access: AccessStaff, Handler: s.caseAction("status", s.caseTransition)},
+		{Name: "case_note", Method: "POST", Pattern: "/amt/vorgaenge/{cid}/notiz", Access: AccessStaff, Handler: s.caseAction("notiz", s.caseNote)},
+		{Name: "case_ask", Method: "POST", Pattern: "/amt/vorgaenge/{cid}/rueckfrage", Access: AccessStaff, MaxBody: MaxCaseUpload, Handler: s.caseAction("rueckfrage", s.caseAsk)},
+		{Name: "case_message", Method: "POST", Pattern: "/amt/vorgaenge/{cid}/nachricht", Access: AccessStaff, MaxBody: MaxCaseUpload, Handler: s.caseAction("nachricht", s.caseMessage)},
+		{Name: "case_participate", Method: "POST", Pattern: "/amt/vorgaenge/{cid}/beteiligung", Access: AccessStaff, Handler: s.caseAction("beteiligung", s.caseParticipate)},
+		{Name: "case_zoll", Method: "POST", Pattern: "/amt/vorgaenge/{cid}/zoll", Access: AccessStaff, Handler: s.caseAction("zoll", s.caseZoll)},
+		{Name: "case_close", Method: "POST", Pattern: "/amt/vorgaenge/{cid}/abschluss", Access: AccessStaff, Handler: s.caseAction("abschluss", s.caseClose)},
+		{Name: "case_document", Method: "GET", Pattern: "/amt/vorgaenge/{cid}/dokumente/{name}", Access: AccessStaff, Handler: s.caseDocument},
+		{Name: "case_file", Method: "GET", Pattern: "/amt/vorgaenge/{cid}/dateien/{fid}", Access: AccessStaff, Handler: s.caseFile},
+		{Name: "case_decision", Method: "GET", Pattern: "/amt/vorgaenge/{cid}/bescheide/{did}", Access: AccessStaff, Handler: s.caseDecisionFile},
+		{Name: "participations", Method: "GET", Pattern: "/amt/beteiligungen", Access: AccessStaff, Handler: s.participations},
+		{Name: "participation", Method: "GET", Pattern: "/amt/beteiligungen/{pid}", Access: AccessStaff, Handler: s.participation},
+		{Name: "participation_answer", Method: "POST", Pattern: "/amt/beteiligungen/{pid}/antwort", Access: AccessStaff, MaxBody: MaxCaseUpload, Handler: s.participationAnswer},
+		{Name: "participation_document", Method: "GET", Pattern: "/amt/beteiligungen/{pid}/dokumente/{name}", Access: AccessStaff, Handler: s.participationDocument},
+		{Name: "participation_file", Method: "GET", Pattern: "/amt/beteiligungen/{pid}/dateien/{fid}", Access: AccessStaff, Handler: s.participationFile},
+		{Name: "postfach", Method: "GET", Pattern: "/postfach", Access: AccessUser, Handler: s.postfach},
+		{Name: "postfach_case", Method: "GET", Pattern: "/postfach/{cid}", Access: AccessUser, Handler: s.postfachCase},
+		{Name: "postfach_reply", Method: "POST", Pattern: "/postfach/{cid}/nachricht", Access: AccessUser, MaxBody: MaxCaseUpload, Handler: s.postfachReply},
+		{Name: "postfach_decision", Method: "GET", Pattern: "/postfach/{cid}/bescheide/{did}", Access: AccessUser, Handler: s.postfachDecision},
+		{Name: "postfach_file", Method: "GET", Pattern: "/postfach/{cid}/dateien/{fid}", Access: AccessUser, Handler: s.postfachFile},
+
 		// API
 		{Name: "api_tenants", Method: "GET", Pattern: "/api/v1/tenants", API: true, Handler: s.apiTenants},
 		{Name: "api_tenant", Method: "GET", Pattern: "/api/v1/tenants/{ags}", API: true, Handler: s.apiTenant},
@@ -104,6 +129,9 @@ func (s *Server) routeTable() []Route {
 		{Name: "api_submit", Method: "POST", Pattern: "/api/v1/submissions", Access: AccessToken, Scope: identity.ScopeSubmit, MaxBody: MaxSubmissionBody, API: true, Handler: s.apiSubmit},
 		{Name: "api_submission", Method: "GET", Pattern: "/api/v1/submissions/{id}", API: true, Handler: s.apiSubmission},
 		{Name: "api_submission_document", Method: "GET", Pattern: "/api/v1/submissions/{id}/documents/{name}", API: true, Handler: s.apiSubmissionDocument},
+		{Name: "api_cases", Method: "GET", Pattern: "/api/v1/cases", Access: AccessToken, Scope: identity.ScopeCases, API: true, Handler: s.apiCases},
+		{Name: "api_case", Method: "GET", Pattern: "/api/v1/cases/{cid}", Access: AccessToken, Scope: identity.ScopeCases, API: true, Handler: s.apiCase},
+		{Name: "api_case_transition", Method: "POST", Pattern: "/api/v1/cases/{cid}/transitions", Access: AccessToken, Scope: identity.ScopeCases, MaxBody: 64 << 10, API: true, Handler: s.apiCaseTransition},
 		{Name: "api_openapi", Method: "GET", Pattern: "/api/v1/openapi.json", Handler: s.apiOpenAPI},
 
 		// Operations

@@ -82,7 +82,7 @@ var matrix = map[string]map[string]string{
 	"api_inbox":               {"*": "login", "tsubmit": "403", "tread": "403", "tcases": "403", "tcasesother": "403"},
 	"api_inbox_message":       {"*": "login", "tsubmit": "403", "tread": "403", "tcases": "403", "tcasesother": "403"},
 	"api_inbox_ack":           {"*": "login", "tsubmit": "403", "tread": "403", "tcases": "403", "tcasesother": "403"},
-	"antrag_new": {"*": "ok"}, "antrag_resume": {"*": "ok"}, "api_wz": {"*": "ok"},
+	"antrag_new":              {"*": "ok"}, "antrag_resume": {"*": "ok"}, "api_wz": {"*": "ok"},
 	"antrag_step":      {"*": "404", "citizen": "ok"},
 	"antrag_step_post": {"*": "404", "citizen": "ok"},
 	"antrag_submit":    {"*": "404", "citizen": "ok"},
@@ -143,6 +143,9 @@ func newFixture(t *testing.T) *fixture {
 		"submission": sub.ID, "org": orgID, "office": offices[0].ID,
 		"draft": draft.ID, "step": "einstieg", "sid": sub.ID,
 	}
+	for k, v := range caseFixture(t, app, sub.ID) {
+		f.params[k] = v
+	}
 	// A delivery of the fixture submission, offered in a recipient's pull inbox (integration hub).
 	if ds, _ := app.DB.DeliveriesOf(ctx, sub.ID); len(ds) == 0 {
 		if err := app.DB.InTx(ctx, func(tx *sqlstore.Tx) error { return app.Platform.Hub.Route(ctx, tx, sub) }); err != nil {
@@ -168,7 +171,7 @@ func (f *fixture) file(t *testing.T, in submission.Input) *submission.Submission
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, _, err := f.app.DB.Submit(ctx, p, nil)
+	sub, _, err := f.app.DB.Submit(ctx, p, nil, f.app.Server.SubmitHooks...)
 	if err != nil {
 		t.Fatal(err)
 	}

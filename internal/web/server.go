@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rathaus-egov/rathaus/internal/blobstore"
+	"github.com/rathaus-egov/rathaus/internal/casework"
 	"github.com/rathaus-egov/rathaus/internal/catalog"
 	"github.com/rathaus-egov/rathaus/internal/form"
 	"github.com/rathaus-egov/rathaus/internal/hub"
@@ -55,6 +56,12 @@ type Config struct {
 	SubmitHooks []sqlstore.SubmitHook
 	// SubmitJobs returns extra jobs to enqueue with a submission.
 	SubmitJobs func(p *submission.Prepared) []jobs.Job
+	// Casework decides case changes (the staff workbench, the Postfach, the cases API).
+	Casework *casework.Service
+	// CaseDeliveries is the integration hub's hook: how far a submission's forwarding to its
+	// recipients got, shown on the case page and in the Postfach timeline ("an N Stellen
+	// übermittelt"). Nil until the hub provides it.
+	CaseDeliveries func(ctx context.Context, submissionID string) (*Delivery, error)
 	// Hub is the integration hub (routing, deliveries, inbox, recipients).
 	Hub *hub.Hub
 }
