@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -293,4 +294,38 @@ func TestSMTPDelivery(t *testing.T) {
 	if n := len(mp.Messages(t)); n != len(v.Deliveries) {
 		t.Fatalf("%d mails for %d deliveries", n, len(v.Deliveries))
 	}
+}
+
+// TestDeliveryThroughput measures deliveries to a healthy HTTP recipient on loopback, one
+// job after another (RunJobs is sequential; serve runs --workers in parallel), against the
+// bare cost of the HTTP round trip to the same recipient.
+func TestDeliveryThroughput(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	rs := newRecipientServer(t, app.Clock)
+	setAll(t, app, recipient.ConnectorHTTP, rs.URL())
+	tok := app.CreateToken(dresden, identity.ScopeSubmit)
+	for i := 0; i < 30; i++ {
+		file(t, app, tok, dresden, gewerbe.Sample(gewerbe.SampleNames()[i%5], app.Clock()))
+	}
+	start := time.Now()
+	n := app.RunJobs()
+	hubTook := time.Since(start)
+	ds := allDeliveries(t, app)
+	for _, d := range ds {
+		if d.Status != delivery.StatusDelivered {
+			t.Fatalf("%+v", d)
+		}
+	}
+	// Baseline: the same number of signed POSTs of a message-sized body, nothing else.
+	push := &connector.HTTPPush{Now: app.Clock}
+	body := ds[0].Body
+	start = time.Now()
+	for i := range ds {
+		if err := push.Send(context.Background(), delivery.Message{IdempotencyKey: fmt.Sprintf("baseline-%d", i), ContentType: "application/xml", Body: body}, delivery.Target{Endpoint: rs.URL(), Secret: secret}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bare := time.Since(start)
+	t.Logf("%d deliveries (%d jobs) in %s: %.0f deliveries/s; bare signed POSTs %.0f/s; ratio %.1f×",
+		len(ds), n, hubTook.Round(time.Millisecond), float64(len(ds))/hubTook.Seconds(), float64(len(ds))/bare.Seconds(), hubTook.Seconds()/bare.Seconds())
 }

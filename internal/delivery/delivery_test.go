@@ -1,0 +1,66 @@
+package delivery
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rathaus-egov/rathaus/internal/clock"
+	"github.com/rathaus-egov/rathaus/internal/routing"
+)
+
+func TestStatistikDeadline(t *testing.T) {
+	for _, c := range []struct{ filed, want string }{
+		{"2026-03-15", "2026-04-01"}, // Wednesday
+		{"2024-03-10", "2024-04-02"}, // 1 April 2024 was Easter Monday
+		{"2026-12-20", "2027-01-04"}, // Neujahr is a Friday, then the weekend
+		{"2027-04-30", "2027-05-03"}, // 1 May 2027 is a Saturday
+		{"2026-10-31", "2026-11-02"}, // 1 November is no holiday in Saxony (Sunday here)
+		{"2009-05-31", "2009-06-02"}, // Pfingstmontag on 1 June 2009
+	} {
+		f, _ := time.ParseInLocation(time.DateOnly, c.filed, clock.Berlin)
+		if got := StatistikDeadline(f.Add(23 * time.Hour)).Format(time.DateOnly); got != c.want {
+			t.Errorf("filed %s: deadline %s, want %s", c.filed, got, c.want)
+		}
+	}
+	// Buß- und Bettag 2026 is Wednesday 18 November.
+	if d := time.Date(2026, 11, 18, 12, 0, 0, 0, clock.Berlin); WorkingDay(d) {
+		t.Error("Buß- und Bettag is a holiday in Saxony")
+	}
+	if d := time.Date(2026, 11, 17, 12, 0, 0, 0, clock.Berlin); !WorkingDay(d) {
+		t.Error("17 November 2026 is a working day")
+	}
+}
+
+func TestPolicy(t *testing.T) {
+	p := Policy{}.WithDefaults()
+	t0 := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	if p.GiveUp(t0, t0.Add(71*time.Hour), 20) || !p.GiveUp(t0, t0.Add(72*time.Hour), 20) || !p.GiveUp(t0, t0, 100) {
+		t.Fatal("retry window")
+	}
+	run, batch, due := p.Schedule(routing.KindIHK, t0)
+	if !run.Equal(t0) || batch != "" || !due.IsZero() {
+		t.Fatal("non-statistics messages go at once without a deadline")
+	}
+	run, batch, due = p.Schedule(routing.KindStatistik, t0)
+	if !run.Equal(t0) || batch != "" || due.Format(time.DateOnly) != "2026-12-01" {
+		t.Fatalf("statistics at once: %s %s %s", run, batch, due)
+	}
+	p.StatistikMonthly = true
+	run, batch, _ = p.Schedule(routing.KindStatistik, t0)
+	if batch != "2026-11" || run.In(clock.Berlin).Format("2006-01-02 15:04") != "2026-12-01 06:00" {
+		t.Fatalf("statistics batched: %s %s", run, batch)
+	}
+}
+
+func TestDerivedIdentifiers(t *testing.T) {
+	if MessageUUID("s1", "r1") != MessageUUID("s1", "r1") || MessageUUID("s1", "r1") == MessageUUID("s1", "r2") || NoticeUUID("s1") == NoticeUUID("s2") {
+		t.Fatal("message UUIDs must be derived and distinct")
+	}
+	if ID("s1", "r1") == ID("s1", "r2") || len(ID("s1", "r1")) != 32 || IdempotencyKey("s1", "r1") != "rathaus-"+MessageUUID("s1", "r1") {
+		t.Fatal("delivery ids")
+	}
+	d, n := Progress([]Delivery{{Status: StatusDelivered}, {Status: StatusOffered}, {Status: StatusDead}})
+	if d != 1 || n != 3 {
+		t.Fatal("progress")
+	}
+}
