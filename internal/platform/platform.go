@@ -128,10 +128,13 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		return nil, err
 	}
 
+	// Every submission runs the same hooks, including the Abmeldung the Rückmeldeverfahren
+	// files for the previous municipality (it opens a case there too).
+	p.Hub.SubmitHooks = append(p.Hub.SubmitHooks, sqlstore.OpenCaseHook(p.Casework))
 	p.Web, err = web.New(web.Config{
 		DB: cfg.DB, Log: cfg.Log, Now: cfg.Now, BaseURL: cfg.BaseURL, Jobs: p.Runner, Registry: cfg.Registry, Secure: cfg.Secure,
 		Catalog: p.Catalog, Forms: p.Forms, Directory: p.Directory, WZ: p.WZ, Submissions: p.Submissions, Renderer: p.Renderer, Blobs: cfg.Blobs,
-		SubmitHooks: append(p.Hub.SubmitHooks, sqlstore.OpenCaseHook(p.Casework)), Hub: p.Hub,
+		SubmitHooks: p.Hub.SubmitHooks, Hub: p.Hub,
 		Casework: p.Casework, CaseDeliveries: p.caseDeliveries,
 	})
 	if err != nil {

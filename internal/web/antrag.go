@@ -19,6 +19,7 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"github.com/rathaus-egov/rathaus/internal/audit"
 	"github.com/rathaus-egov/rathaus/internal/catalog"
+	"github.com/rathaus-egov/rathaus/internal/delivery"
 	"github.com/rathaus-egov/rathaus/internal/form"
 	"github.com/rathaus-egov/rathaus/internal/identity"
 	"github.com/rathaus-egov/rathaus/internal/mail"
@@ -622,6 +623,7 @@ type receiptPage struct {
 	Leistung  string
 	Gewerbe   bool
 	Documents []receiptDoc
+	Progress  string // the integration hub's "an N von M Stellen übermittelt"
 }
 
 type receiptDoc struct{ Name, URL, LabelKey string }
@@ -634,6 +636,10 @@ func (s *Server) antragReceipt(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang := state(r).lang
 	d := receiptPage{Sub: sub, Leistung: sub.DisplayName, Gewerbe: sub.Art != ""}
+	if ds, err := s.DB.DeliveriesOf(r.Context(), sub.ID); err == nil && d.Gewerbe {
+		delivered, total := delivery.Progress(ds)
+		d.Progress = ProgressText(lang, delivered, total)
+	}
 	if l, ok := s.Catalog.Get(sub.Leistung); ok {
 		d.Leistung = l.Name.In(lang)
 	}

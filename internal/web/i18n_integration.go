@@ -4,6 +4,7 @@ package web
 // directory) and the citizen's delivery status; T falls back to them.
 var integrationMessages = map[string][2]string{
 	"delivery.progress":      {"an %d von %d Stellen übermittelt", "sent to %d of %d authorities"},
+	"delivery.forwarding":    {"Weiterleitung an die zuständigen Stellen", "Forwarding to the authorities"},
 	"delivery.progress_none": {"keine Weiterleitung an andere Stellen", "not forwarded to other authorities"},
 
 	"deliveries.title":                  {"Zustellungen an Empfänger", "Deliveries to recipients"},
