@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rathaus-egov/rathaus/internal/apperr"
+	"github.com/rathaus-egov/rathaus/internal/audit"
 	"github.com/rathaus-egov/rathaus/internal/casework"
 	"github.com/rathaus-egov/rathaus/internal/clock"
 	"github.com/rathaus-egov/rathaus/internal/document"
@@ -80,6 +81,16 @@ func (s *Server) caseInbox(w http.ResponseWriter, r *http.Request) error {
 	cases, err := s.DB.ListCases(r.Context(), f)
 	if err != nil {
 		return err
+	}
+	// The list shows names: a read of personal data, audited per municipality shown.
+	seen := map[string]bool{}
+	for _, c := range cases {
+		if !seen[c.TenantAGS] {
+			seen[c.TenantAGS] = true
+			if err := s.DB.Audit(r.Context(), now, audit.Record{Actor: actorOf(st), TenantAGS: c.TenantAGS, Action: "case.list", Detail: `{"path":"/amt/vorgaenge"}`}); err != nil {
+				return err
+			}
+		}
 	}
 	for _, c := range cases {
 		d.Cases = append(d.Cases, s.caseRow(st.lang, c, now))

@@ -219,6 +219,9 @@ func TestCaseWorkAcrossOffices(t *testing.T) {
 				t.Errorf("inbox%s lists the case: %v, want %v", q, got, want)
 			}
 		}
+		if countAudit(t, app, "case.list", "") == 0 {
+			t.Error("inbox reads are not audited")
+		}
 		if r := leipzig.Get("/amt/vorgaenge"); strings.Contains(r.Body, c.ID) {
 			t.Error("Leipzig's inbox lists a Dresden case")
 		}
