@@ -339,3 +339,55 @@ func (h *Hub) wake() {
 		h.Wake()
 	}
 }
+
+// RouteZoll is called when the office records indications for customs (§ 3 Abs. 3 GewAnzV)
+// in a case: inside that transaction the notice's zoll decision is re-taken with the
+// indication set, and when it now selects the customs recipient, a delivery and its job are
+// created. Recording the indication twice routes once. Only Anmeldungen go to customs.
+func (h *Hub) RouteZoll(ctx context.Context, tx *sqlstore.Tx, submissionID string, now time.Time) error {
+	sub, err := h.DB.GetSubmission(ctx, submissionID)
+	if err != nil {
+		return err
+	}
+	if sub.Art == "" {
+		return nil
+	}
+	a, err := sub.Anzeige()
+	if err != nil {
+		return err
+	}
+	var dec *routing.Decision
+	for _, d := range h.Rules.Decide(routing.Input{Anzeige: a, ZollAnhaltspunkte: true}) {
+		if d.Kind == routing.KindZoll {
+			dec = &d
+		}
+	}
+	if dec == nil || !dec.Selected || !xgewo.Entitled(routing.KindZoll, a.Art) {
+		return nil
+	}
+	kreis := ""
+	if t, ok := h.Directory.Get(sub.TenantAGS); ok {
+		kreis = t.Kreis
+	}
+	all, err := sqlstore.RecipientsTx(ctx, tx)
+	if err != nil {
+		return err
+	}
+	rec, ok := recipient.Resolve(all, sub.TenantAGS, kreis)[routing.KindZoll]
+	if !ok {
+		return sqlstore.CreateTask(ctx, tx, &sqlstore.Task{ID: identity.NewID(), TenantAGS: sub.OfficeAGS, OfficeID: sub.OfficeID, Kind: "empfaenger_fehlt",
+			Title:        "Kein Empfänger eingerichtet: " + routing.KindZoll.DisplayName(),
+			Detail:       fmt.Sprintf("Für die Anzeige %s wurden Anhaltspunkte für die Zollverwaltung festgehalten, aber für die Gemeinde %s ist keine Zollstelle eingerichtet.", sub.Reference, sub.TenantAGS),
+			SubmissionID: sub.ID, UniqueKey: "empfaenger_fehlt:" + sub.ID + ":zoll"}, now)
+	}
+	id := delivery.ID(sub.ID, rec.ID)
+	if _, err := h.DB.GetDelivery(ctx, id); err == nil {
+		return nil // already routed
+	}
+	if err := sqlstore.SetRoutingDecision(ctx, tx, sub.ID, sqlstore.Routing{Decision: *dec, Version: h.Rules.Version(), RecipientID: rec.ID}, now); err != nil {
+		return err
+	}
+	dl := &delivery.Delivery{ID: id, SubmissionID: sub.ID, TenantAGS: sub.TenantAGS, OfficeAGS: sub.OfficeAGS, RecipientID: rec.ID, Kind: routing.KindZoll,
+		Connector: rec.Connector, Status: delivery.StatusQueued, IdempotencyKey: delivery.IdempotencyKey(sub.ID, rec.ID), MessageUUID: delivery.MessageUUID(sub.ID, rec.ID)}
+	return sqlstore.InsertDelivery(ctx, tx, dl, now, now)
+}

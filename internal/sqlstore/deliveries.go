@@ -352,3 +352,11 @@ func (db *DB) ReplayDelivery(ctx context.Context, id, actor string, reroute *Rer
 		return AppendAudit(ctx, tx, now, audit.Record{Actor: actor, TenantAGS: officeAGS, Action: action, Object: "delivery:" + id, Detail: detail})
 	})
 }
+
+// SetRoutingDecision replaces the stored decision of one recipient kind for a submission (a
+// later decision, e.g. customs after the office recorded indications).
+func SetRoutingDecision(ctx context.Context, tx *Tx, submissionID string, r Routing, now time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE routing_decisions SET selected = ?, rule = ?, reason = ?, rule_version = ?, recipient_id = ?, created_at = ? WHERE submission_id = ? AND kind = ?`,
+		b2i(r.Selected), r.Rule, r.Reason, r.Version, r.RecipientID, FormatTime(now), submissionID, string(r.Kind))
+	return err
+}

@@ -224,6 +224,12 @@ func (s *Server) applyCase(ctx context.Context, c *casework.Case, ch *casework.C
 	}
 	now := s.Now()
 	err = s.DB.ApplyCaseChange(ctx, c, ch, actor, now, func(ctx context.Context, tx *sqlstore.Tx) error {
+		if ch.Zoll != nil && s.Hub != nil {
+			// Indications for customs route the notice there (§ 3 Abs. 3 GewAnzV).
+			if err := s.Hub.RouteZoll(ctx, tx, c.SubmissionID, now); err != nil {
+				return err
+			}
+		}
 		for _, m := range applicants {
 			if err := EnqueueMail(ctx, tx, mail.Message{To: m.email, Subject: T(m.lang, "postfach.mail_subject"), Text: T(m.lang, "postfach.mail_text", s.BaseURL+"/postfach")}, now); err != nil {
 				return err

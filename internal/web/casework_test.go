@@ -367,6 +367,15 @@ func TestCaseWorkAcrossOffices(t *testing.T) {
 			t.Fatalf("zoll indication: %+v %v %v", z, ok, err)
 		}
 		wantStatus(t, staff.PostForm(casePage, casePage+"/zoll", url.Values{"zoll": {"waffen"}}), 422, "unknown zoll reason")
+		// The indication routes the notice to customs, once.
+		wantStatus(t, staff.PostForm(casePage, casePage+"/zoll", url.Values{"zoll": {"alkohol"}}), 303, "zoll again")
+		var zoll, zollSelected int
+		if err := app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE submission_id = ? AND kind = 'zoll'`, sub.ID).Scan(&zoll); err != nil || zoll != 1 {
+			t.Fatalf("deliveries to customs: %d %v", zoll, err)
+		}
+		if err := app.DB.QueryRow(ctx, `SELECT selected FROM routing_decisions WHERE submission_id = ? AND kind = 'zoll'`, sub.ID).Scan(&zollSelected); err != nil || zollSelected != 1 {
+			t.Fatalf("routing decision for customs not updated: %d %v", zollSelected, err)
+		}
 
 		// API: list, read, an invalid transition is a 409 problem; another municipality's
 		// token gets 404.
