@@ -135,7 +135,7 @@ func (o *Options) defaults() {
 	if o.Drain <= 0 {
 		o.Drain = 60 * time.Second
 		if o.Quick {
-			o.Drain = 4 * time.Second
+			o.Drain = 3 * time.Second
 		}
 	}
 	if o.Concurrency <= 0 {
