@@ -99,8 +99,7 @@ type fixture struct {
 	params   map[string]string // placeholder → value
 }
 
-func newFixture(t *testing.T) *fixture {
-	app := apptest.NewSQLite(t)
+func newFixture(t *testing.T, app *apptest.App) *fixture {
 	f := &fixture{app: app, sessions: map[string]*apptest.Client{}, tokens: map[string]string{}, params: map[string]string{}}
 	ctx := context.Background()
 	citizen := app.CreateUser("citizen@example.org", identity.KindCitizen)
@@ -241,7 +240,11 @@ func classify(r *apptest.Response) string {
 }
 
 func TestSecurityMatrix(t *testing.T) {
-	f := newFixture(t)
+	apptest.ForEachDB(t, securityMatrix)
+}
+
+func securityMatrix(t *testing.T, app *apptest.App) {
+	f := newFixture(t, app)
 	// Log-out runs last: it ends the sessions the other probes use.
 	routes := append([]web.Route(nil), f.app.Server.Routes()...)
 	sort.SliceStable(routes, func(i, j int) bool { return routes[j].Name == "logout" && routes[i].Name != "logout" })
@@ -284,7 +287,7 @@ func TestSecurityMatrix(t *testing.T) {
 // TestCSRFOnEveryForm posts to every state-changing portal route with a valid session but no
 // CSRF token: each must answer 403 without running its handler.
 func TestCSRFOnEveryForm(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, apptest.NewSQLite(t))
 	n := 0
 	for _, rt := range f.app.Server.Routes() {
 		if rt.Method == "GET" || strings.HasPrefix(rt.Pattern, "/api/") {
