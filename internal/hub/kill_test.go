@@ -38,10 +38,22 @@ func TestKillDuringDeliveries(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := testenv.BuildRathaus(t)
+	t.Run("sqlite", func(t *testing.T) { killDuringDeliveries(t, bin, "") })
+	t.Run("postgres", func(t *testing.T) { killDuringDeliveries(t, bin, testenv.FreshPostgres(t)) })
+}
+
+func killDuringDeliveries(t *testing.T, bin, pg string) {
 	rs := newRecipientServer(t, time.Now)
 	rs.behave = func(n int, already bool) behaviour { return slowApply }
-	srv := testenv.StartRathaus(t, bin, "--demo=false", "--job-lease", "2s", "--push-timeout", "2s", "--workers", "8")
+	args := []string{"--demo=false", "--job-lease", "2s", "--push-timeout", "2s", "--workers", "8"}
+	if pg != "" {
+		args = append(args, "--db", pg)
+	}
+	srv := testenv.StartRathaus(t, bin, args...)
 	data := []string{"--data", srv.DataDir}
+	if pg != "" {
+		data = append(data, "--db", pg)
+	}
 	ctx := context.Background()
 
 	// Every recipient pushes to the test's HTTP recipient: one through the CLI, the rest
@@ -50,7 +62,11 @@ func TestKillDuringDeliveries(t *testing.T) {
 	if !strings.Contains(out, "updated recipient ihk-dresden") {
 		t.Fatalf("recipient set: %s", out)
 	}
-	db, err := sqlstore.Open(ctx, filepath.Join(srv.DataDir, "rathaus.db"))
+	dsn := pg
+	if dsn == "" {
+		dsn = filepath.Join(srv.DataDir, "rathaus.db")
+	}
+	db, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
