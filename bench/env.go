@@ -156,7 +156,7 @@ func startApp(ctx context.Context, d *database, blobDir string, browseClients in
 	a.url = "http://" + ln.Addr().String()
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	p, err := platform.New(ctx, platform.Config{DB: db, Blobs: &blobstore.FS{Dir: blobDir}, Mail: a.mails, Log: log, Now: time.Now,
-		BaseURL: a.url, Worker: "bench", Workers: 8})
+		BaseURL: a.url, Worker: "bench", Workers: 8, RenderDelay: time.Minute})
 	if err != nil {
 		ln.Close()
 		return fail(err)

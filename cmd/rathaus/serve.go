@@ -23,13 +23,14 @@ import (
 
 type serveConfig struct {
 	dbFlags
-	listen   string
-	baseURL  string
-	demo     bool
-	smtp     mail.SMTPConfig
-	workers  int
-	logLevel string
-	hub      serveHubConfig
+	listen      string
+	baseURL     string
+	demo        bool
+	smtp        mail.SMTPConfig
+	workers     int
+	renderDelay time.Duration
+	logLevel    string
+	hub         serveHubConfig
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -52,6 +53,11 @@ seeds the 418 Saxon municipalities and demo accounts on first start, and listens
 	fs.StringVar(&c.smtp.TLS, "smtp-tls", envOr("RATHAUS_SMTP_TLS", ""), "none, starttls or tls (env RATHAUS_SMTP_TLS; default starttls with a user, else none)")
 	workers, _ := strconv.Atoi(envOr("RATHAUS_WORKERS", "8"))
 	fs.IntVar(&c.workers, "workers", workers, "concurrent background jobs in this process (env RATHAUS_WORKERS)")
+	renderDelay, err := time.ParseDuration(envOr("RATHAUS_RENDER_DELAY", "1m"))
+	if err != nil {
+		return usageError{"RATHAUS_RENDER_DELAY: " + err.Error()}
+	}
+	fs.DurationVar(&c.renderDelay, "render-delay", renderDelay, "render and store a submission's PDFs this long after the commit, so bursts are accepted first; a download before renders on demand (env RATHAUS_RENDER_DELAY)")
 	fs.StringVar(&c.logLevel, "log-level", envOr("RATHAUS_LOG_LEVEL", "info"), "debug, info, warn or error (env RATHAUS_LOG_LEVEL)")
 	c.hub.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -101,7 +107,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	hostname, _ := os.Hostname()
 	blobs := &blobstore.FS{Dir: c.blobDir()}
 	p, err := platform.New(ctx, platform.Config{DB: db, Blobs: blobs, Mail: sender, Log: log, Now: time.Now, BaseURL: c.baseURL,
-		Worker: hostname + ":" + strconv.Itoa(os.Getpid()), Workers: c.workers,
+		Worker: hostname + ":" + strconv.Itoa(os.Getpid()), Workers: c.workers, RenderDelay: c.renderDelay,
 		Delivery: c.hub.policy, PushTimeout: c.hub.pushTimeout, JobLease: c.hub.jobLease})
 	if err != nil {
 		return err

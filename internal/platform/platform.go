@@ -43,6 +43,8 @@ type Config struct {
 	Poll     time.Duration
 	Registry *prometheus.Registry
 	Secure   bool
+	// RenderDelay postpones rendering a submission's documents after the commit (web.Config).
+	RenderDelay time.Duration
 	// Delivery is the integration hub's retry window and statistics batching; PushTimeout
 	// bounds one HTTP push attempt (default 30 s); JobLease is how long a claimed job is held
 	// before another node may take it over (default 2 min).
@@ -132,7 +134,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	// files for the previous municipality (it opens a case there too).
 	p.Hub.SubmitHooks = append(p.Hub.SubmitHooks, sqlstore.OpenCaseHook(p.Casework))
 	p.Web, err = web.New(web.Config{
-		DB: cfg.DB, Log: cfg.Log, Now: cfg.Now, BaseURL: cfg.BaseURL, Jobs: p.Runner, Registry: cfg.Registry, Secure: cfg.Secure,
+		DB: cfg.DB, Log: cfg.Log, Now: cfg.Now, BaseURL: cfg.BaseURL, Jobs: p.Runner, Registry: cfg.Registry, Secure: cfg.Secure, RenderDelay: cfg.RenderDelay,
 		Catalog: p.Catalog, Forms: p.Forms, Directory: p.Directory, WZ: p.WZ, Submissions: p.Submissions, Renderer: p.Renderer, Blobs: cfg.Blobs,
 		SubmitHooks: p.Hub.SubmitHooks, Hub: p.Hub,
 		Casework: p.Casework, CaseDeliveries: p.caseDeliveries,

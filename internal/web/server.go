@@ -52,6 +52,9 @@ type Config struct {
 	Submissions *submission.Service
 	Renderer    *submission.Renderer
 	Blobs       blobstore.Store
+	// RenderDelay postpones the job that renders and stores a submission's documents after
+	// the commit, so bursts are accepted before the CPU-heavy rendering runs.
+	RenderDelay time.Duration
 	// SubmitHooks add rows to the submit transaction (routing and deliveries, case work).
 	SubmitHooks []sqlstore.SubmitHook
 	// SubmitJobs returns extra jobs to enqueue with a submission.

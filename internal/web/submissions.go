@@ -22,9 +22,8 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/tenant"
 )
 
-// JobRenderDocuments renders and stores a submission's documents. Submissions no longer
-// queue it (documents render on first download); the handler stays registered so jobs queued
-// by earlier versions still run.
+// JobRenderDocuments renders and stores a submission's documents after the commit (see
+// Config.RenderDelay).
 const JobRenderDocuments = "documents.render"
 
 // MaxSubmissionBody limits POST /api/v1/submissions.
@@ -64,12 +63,14 @@ func (s *Server) submit(ctx context.Context, in submission.Input) (*submission.S
 	if err != nil {
 		return nil, false, err
 	}
-	// Documents are not rendered here nor queued for rendering: serveDocument renders each on
-	// its first download and stores it (rendering is deterministic from the stored data and
-	// the office snapshot). Rendering both PDFs eagerly cost about ten times the CPU of the
-	// whole submit path and capped sustained intake near 200/s on two cores (bench/,
-	// docs/decisions/0003-documents-rendered-on-first-download.md).
-	var js []jobs.Job
+	// The documents are rendered by a job after the commit, delayed by RenderDelay so a burst
+	// of submissions is accepted first and rendered afterwards; a download before that renders
+	// on demand (deterministic from the stored data and the office snapshot, so both give the
+	// same bytes). Rendering both PDFs costs about ten times the CPU of the whole submit path
+	// (docs/decisions/0003-documents-rendered-after-commit.md).
+	payload, _ := json.Marshal(map[string]string{"submission": p.Submission.ID})
+	js := []jobs.Job{{Kind: JobRenderDocuments, Payload: payload, UniqueKey: "render:" + p.Submission.ID, MaxAttempts: 10,
+		RunAt: p.Submission.CreatedAt.Add(s.RenderDelay)}}
 	if s.SubmitJobs != nil {
 		js = append(js, s.SubmitJobs(p)...)
 	}
