@@ -1,11 +1,14 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"github.com/rathaus-egov/rathaus/internal/audit"
+	"github.com/rathaus-egov/rathaus/internal/catalog"
 	"github.com/rathaus-egov/rathaus/internal/identity"
 	"github.com/rathaus-egov/rathaus/internal/tenant"
 )
@@ -77,7 +80,18 @@ type tenantData struct {
 	CanEdit     bool
 	IsAdmin     bool
 	Audit       []audit.Entry
+	Services    []serviceAvailability
 }
+
+// serviceAvailability is one row of the "Leistungen in dieser Gemeinde" form: how the
+// municipality offers a service that can be filed online here.
+type serviceAvailability struct {
+	Key, Name string
+	Kind      catalog.Kind
+}
+
+// availabilityKinds are the choices a municipality has for an online-capable service.
+var availabilityKinds = []catalog.Kind{catalog.KindOnline, catalog.KindInformation, catalog.KindNotOffered}
 
 func (s *Server) tenantData(r *http.Request, ags string) (*tenantData, error) {
 	u := state(r).user
@@ -102,6 +116,16 @@ func (s *Server) tenantData(r *http.Request, ags string) (*tenantData, error) {
 	}
 	if d.CanEdit {
 		d.Audit, _ = s.DB.ListAudit(ctx, ags, 20)
+	}
+	for _, l := range s.Catalog.Leistungen {
+		if l.Kind != catalog.KindOnline {
+			continue
+		}
+		k, err := s.availabilityIn(ctx, ags, l)
+		if err != nil {
+			return nil, err
+		}
+		d.Services = append(d.Services, serviceAvailability{Key: l.Key, Name: l.Name.In(state(r).lang), Kind: k})
 	}
 	return d, nil
 }
@@ -186,6 +210,42 @@ func (s *Server) adminSettingsSave(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if err := s.DB.Audit(ctx, s.Now(), audit.Record{Actor: actorOf(st), TenantAGS: ags, Action: "tenant.settings_update", Object: "tenant:" + ags}); err != nil {
+		return err
+	}
+	return redirect(w, r, "/verwaltung/gemeinden/"+ags+"?gespeichert=1")
+}
+
+func (s *Server) adminServicesSave(w http.ResponseWriter, r *http.Request) error {
+	st := state(r)
+	ags := r.PathValue("ags")
+	d, err := s.tenantData(r, ags)
+	if err != nil {
+		return err
+	}
+	if !d.CanEdit {
+		return errForbiddenErr
+	}
+	// Validate every choice first: a bad value changes nothing.
+	choice := map[string]catalog.Kind{}
+	for _, sv := range d.Services {
+		v := catalog.Kind(r.PostFormValue("svc_" + sv.Key))
+		if v == "" {
+			continue
+		}
+		if !slices.Contains(availabilityKinds, v) {
+			return s.rerenderTenant(w, r, d, []apperr.FieldError{{Pointer: "svc_" + sv.Key, Code: "enum", Message: sv.Name + ": Bitte „online“, „nur Information“ oder „nicht angeboten“ wählen."}})
+		}
+		choice[sv.Key] = v
+	}
+	ctx := r.Context()
+	now := s.Now()
+	for key, v := range choice {
+		if err := s.DB.SetAvailability(ctx, ags, key, string(v), now); err != nil {
+			return err
+		}
+	}
+	detail, _ := json.Marshal(choice)
+	if err := s.DB.Audit(ctx, now, audit.Record{Actor: actorOf(st), TenantAGS: ags, Action: "tenant.services_update", Object: "tenant:" + ags, Detail: string(detail)}); err != nil {
 		return err
 	}
 	return redirect(w, r, "/verwaltung/gemeinden/"+ags+"?gespeichert=1")

@@ -170,6 +170,9 @@ var messages = map[string][2]string{
 	"admin.settings_web":    {"Internetseite", "Website"},
 	"admin.settings_save":   {"Einstellungen speichern", "Save settings"},
 	"admin.delegated_to":    {"Gewerbeangelegenheiten erledigt: %s", "Business registrations handled by: %s"},
+	"admin.services":        {"Leistungen in dieser Gemeinde", "Services in this municipality"},
+	"admin.services_hint":   {"Wie bietet die Gemeinde diese Leistungen an? „Online verfügbar“ lässt Anträge über diese Plattform zu.", "How does the municipality offer these services? \"Available online\" accepts applications through this platform."},
+	"admin.services_save":   {"Leistungen speichern", "Save services"},
 	"admin.audit":           {"Protokoll (neueste Einträge)", "Audit log (newest entries)"},
 
 	"staff.title": {"Sachbearbeitung", "Case work"},

@@ -90,6 +90,7 @@ func (s *Server) routeTable() []Route {
 		{Name: "admin_tenant", Method: "GET", Pattern: "/verwaltung/gemeinden/{ags}", Access: AccessStaff, Handler: s.adminTenant},
 		{Name: "admin_office_save", Method: "POST", Pattern: "/verwaltung/gemeinden/{ags}/aemter/{id}", Access: AccessStaff, Handler: s.adminOfficeSave},
 		{Name: "admin_settings_save", Method: "POST", Pattern: "/verwaltung/gemeinden/{ags}/einstellungen", Access: AccessStaff, Handler: s.adminSettingsSave},
+		{Name: "admin_services_save", Method: "POST", Pattern: "/verwaltung/gemeinden/{ags}/leistungen", Access: AccessStaff, Handler: s.adminServicesSave},
 		{Name: "admin_delegation_save", Method: "POST", Pattern: "/verwaltung/gemeinden/{ags}/uebertragung", Access: AccessAdmin, Handler: s.adminDelegationSave},
 
 		// Case work (staff workbench, participations) and the applicant's Postfach

@@ -55,6 +55,7 @@ var matrix = map[string]map[string]string{
 	"admin_tenant":          {"*": "404", "staff": "ok", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
 	"admin_office_save":     {"*": "404", "staff": "ok", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
 	"admin_settings_save":   {"*": "404", "staff": "ok", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
+	"admin_services_save":   {"*": "404", "staff": "ok", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
 	"admin_delegation_save": {"*": "404", "admin": "ok", "anon": "login", "tsubmit": "login", "tread": "login", "tcases": "login", "tcasesother": "login"},
 	// Public API.
 	"api_tenants": {"*": "ok"}, "api_tenant": {"*": "ok"}, "api_openapi": {"*": "ok"}, "api_services": {"*": "ok"},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -11,10 +12,14 @@ import (
 // availability says how the municipality offers the service: the municipality's own setting,
 // else the catalog's kind.
 func (s *Server) availability(r *http.Request, ags string, l *catalog.Leistung) (catalog.Kind, error) {
+	return s.availabilityIn(r.Context(), ags, l)
+}
+
+func (s *Server) availabilityIn(ctx context.Context, ags string, l *catalog.Leistung) (catalog.Kind, error) {
 	if ags == "" {
 		return l.Kind, nil
 	}
-	av, err := s.DB.Availability(r.Context(), ags)
+	av, err := s.DB.Availability(ctx, ags)
 	if err != nil {
 		return "", err
 	}

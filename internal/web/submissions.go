@@ -55,6 +55,12 @@ func (s *Server) submit(ctx context.Context, in submission.Input) (*submission.S
 	if err != nil {
 		return nil, false, err
 	}
+	if k, err := s.availabilityIn(ctx, in.AGS, l); err != nil {
+		return nil, false, err
+	} else if k != catalog.KindOnline {
+		return nil, false, apperr.Invalid(apperr.FieldError{Pointer: "/leistung", Code: "leistung_not_offered",
+			Message: "Leistung: Diese Gemeinde bietet die Leistung nicht online an. Wenden Sie sich bitte direkt an die Gemeinde."})
+	}
 	off, err := s.responsibleOffice(ctx, in.AGS, l)
 	if err != nil {
 		return nil, false, apperr.Invalid(apperr.FieldError{Pointer: "/ags", Code: "no_office", Message: "Gemeinde (AGS): Für diese Leistung ist in dieser Gemeinde keine zuständige Stelle eingerichtet."})

@@ -1,0 +1,64 @@
+package web_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/rathaus-egov/rathaus/internal/apptest"
+	"github.com/rathaus-egov/rathaus/internal/gewerbe"
+	"github.com/rathaus-egov/rathaus/internal/identity"
+)
+
+// TestServiceAvailability: a municipality decides per service whether it is offered online,
+// as information only, or not at all; the catalog, the finder, the portal and the API follow.
+func TestServiceAvailability(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
+		app.CreateStaff("dd@dresden.example", dresden)
+		app.CreateStaff("le@leipzig.example", "14713000")
+		staff := app.Client()
+		staff.Login("dd@dresden.example")
+		page := "/verwaltung/gemeinden/" + dresden
+		if b := staff.Get(page).Body; !strings.Contains(b, `name="svc_99050012104000"`) {
+			t.Fatal("no availability form on the tenant page")
+		}
+		// A bad value is refused and changes nothing.
+		r := staff.PostForm(page, page+"/leistungen", url.Values{"svc_99050012104000": {"irgendwie"}, "svc_99024005000000": {"not_offered"}})
+		if r.Status != 422 || !strings.Contains(r.Body, "Bitte „online“") {
+			t.Fatalf("bad value: %d", r.Status)
+		}
+		if av, _ := app.DB.Availability(t.Context(), dresden); len(av) != 0 {
+			t.Fatalf("a refused form changed %v", av)
+		}
+		r = staff.PostForm(page, page+"/leistungen", url.Values{"svc_99050012104000": {"information"}, "svc_99024005000000": {"not_offered"}})
+		if r.Status != 303 {
+			t.Fatalf("save: %d %s", r.Status, r.Body)
+		}
+		// Another municipality's staff cannot change Dresden's services.
+		le := app.Client()
+		le.Login("le@leipzig.example")
+		if r := le.PostForm("/verwaltung/gemeinden/14713000", page+"/leistungen", url.Values{"svc_99050012104000": {"online"}}); r.Status != 404 {
+			t.Fatalf("other municipality: %d", r.Status)
+		}
+		c := app.Client()
+		if b := c.Get("/api/v1/services?ags=" + dresden).Body; !strings.Contains(b, `"leistung":"99050012104000"`) || !strings.Contains(b, `"availability":"information"`) || !strings.Contains(b, `"availability":"not_offered"`) {
+			t.Fatalf("services API: %s", b)
+		}
+		if r := c.Get("/antrag/neu?leistung=99050012104000&ags=" + dresden); r.Status != 404 {
+			t.Fatalf("portal offers an information-only service online: %d", r.Status)
+		}
+		f := c.Get("/leistungen/99050012104000?ort=01067")
+		if !strings.Contains(f.Body, "nur Information") || strings.Contains(f.Body, "/antrag/neu?leistung=99050012104000&amp;ags="+dresden) {
+			t.Fatal("finder still offers the online application")
+		}
+		tok := app.CreateToken(dresden, identity.ScopeSubmit)
+		r = c.Do("POST", "/api/v1/submissions", "application/json", body("99050012104000", dresden, gewerbe.Sample("anmeldung-gmbh", app.Clock())), map[string]string{"Authorization": "Bearer " + tok})
+		if r.Status != 422 || !strings.Contains(r.Body, "leistung_not_offered") {
+			t.Fatalf("API accepts a service the municipality does not offer online: %d %s", r.Status, r.Body)
+		}
+		// Leipzig is unaffected.
+		if r := c.Get("/antrag/neu?leistung=99050012104000&ags=14713000"); r.Status != 303 {
+			t.Fatalf("Leipzig: %d", r.Status)
+		}
+	})
+}
