@@ -338,18 +338,27 @@ type accountData struct {
 	Antraege applications // "Meine Anträge": open drafts and submissions
 }
 
-func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
+// accountPage loads what the account page shows: business accounts with members, drafts and
+// submissions.
+func (s *Server) accountPage(r *http.Request) (accountData, error) {
 	st := state(r)
 	var d accountData
 	for _, o := range st.user.Organisations {
 		ms, err := s.DB.OrganisationMembers(r.Context(), o.ID)
 		if err != nil {
-			return err
+			return d, err
 		}
 		d.Orgs = append(d.Orgs, orgView{Organisation: o, Members: ms})
 	}
 	var err error
-	if d.Antraege, err = s.myApplications(r.Context(), st.lang, st.user); err != nil {
+	d.Antraege, err = s.myApplications(r.Context(), st.lang, st.user)
+	return d, err
+}
+
+func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
+	st := state(r)
+	d, err := s.accountPage(r)
+	if err != nil {
 		return err
 	}
 	p := s.page(r, "account.title", d)
@@ -431,17 +440,8 @@ func (s *Server) orgMemberAdd(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) accountWithErrors(w http.ResponseWriter, r *http.Request, errs ...apperr.FieldError) error {
-	st := state(r)
-	var d accountData
-	for _, o := range st.user.Organisations {
-		ms, err := s.DB.OrganisationMembers(r.Context(), o.ID)
-		if err != nil {
-			return err
-		}
-		d.Orgs = append(d.Orgs, orgView{Organisation: o, Members: ms})
-	}
-	var err error
-	if d.Antraege, err = s.myApplications(r.Context(), st.lang, st.user); err != nil {
+	d, err := s.accountPage(r)
+	if err != nil {
 		return err
 	}
 	p := s.page(r, "account.title", d)

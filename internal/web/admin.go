@@ -130,6 +130,19 @@ func (s *Server) tenantData(r *http.Request, ags string) (*tenantData, error) {
 	return d, nil
 }
 
+// editableTenant loads the tenant page data for a change: 404 for another municipality, 403
+// for staff without the tenant admin role.
+func (s *Server) editableTenant(r *http.Request, ags string) (*tenantData, error) {
+	d, err := s.tenantData(r, ags)
+	if err != nil {
+		return nil, err
+	}
+	if !d.CanEdit {
+		return nil, errForbiddenErr
+	}
+	return d, nil
+}
+
 func (s *Server) adminTenant(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.tenantData(r, r.PathValue("ags"))
 	if err != nil {
@@ -153,12 +166,9 @@ func (s *Server) rerenderTenant(w http.ResponseWriter, r *http.Request, d *tenan
 func (s *Server) adminOfficeSave(w http.ResponseWriter, r *http.Request) error {
 	st := state(r)
 	ags := r.PathValue("ags")
-	d, err := s.tenantData(r, ags)
+	d, err := s.editableTenant(r, ags)
 	if err != nil {
 		return err
-	}
-	if !d.CanEdit {
-		return errForbiddenErr
 	}
 	ctx := r.Context()
 	o, err := s.DB.GetOffice(ctx, ags, r.PathValue("id"))
@@ -185,12 +195,9 @@ func (s *Server) adminOfficeSave(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) adminSettingsSave(w http.ResponseWriter, r *http.Request) error {
 	st := state(r)
 	ags := r.PathValue("ags")
-	d, err := s.tenantData(r, ags)
+	d, err := s.editableTenant(r, ags)
 	if err != nil {
 		return err
-	}
-	if !d.CanEdit {
-		return errForbiddenErr
 	}
 	set := d.Tenant.Settings
 	set.Email = strings.TrimSpace(r.PostFormValue("settings_email"))
@@ -218,12 +225,9 @@ func (s *Server) adminSettingsSave(w http.ResponseWriter, r *http.Request) error
 func (s *Server) adminServicesSave(w http.ResponseWriter, r *http.Request) error {
 	st := state(r)
 	ags := r.PathValue("ags")
-	d, err := s.tenantData(r, ags)
+	d, err := s.editableTenant(r, ags)
 	if err != nil {
 		return err
-	}
-	if !d.CanEdit {
-		return errForbiddenErr
 	}
 	// Validate every choice first: a bad value changes nothing.
 	choice := map[string]catalog.Kind{}
