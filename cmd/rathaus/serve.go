@@ -119,6 +119,8 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); runner.Run(jobCtx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); p.Maintain(jobCtx, time.Hour) }()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()

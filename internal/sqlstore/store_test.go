@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -350,6 +351,60 @@ func TestRunnerDrainsJobs(t *testing.T) {
 				t.Fatalf("depth %v, want %d dead", d, bad)
 			case <-time.After(10 * time.Millisecond):
 			}
+		}
+	})
+}
+
+func TestPurgeExpired(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		seedTenants(t, db)
+		u := &identity.User{Email: "p@example.org", Name: "P", Kind: identity.KindCitizen}
+		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error { return sqlstore.CreateUser(ctx, tx, u, t0) }); err != nil {
+			t.Fatal(err)
+		}
+		for i, exp := range []time.Time{t0.Add(-time.Minute), t0.Add(time.Hour)} {
+			s := sqlstore.Session{IDHash: fmt.Sprintf("s%d", i), UserID: u.ID, CSRF: "c", CreatedAt: t0, LastSeenAt: t0, ExpiresAt: exp}
+			if err := db.CreateSession(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ts := sqlstore.FormatTime
+		for i, exp := range []time.Time{t0.Add(-time.Hour), t0.Add(time.Hour)} {
+			id := fmt.Sprintf("d%d", i)
+			if _, err := db.Exec(ctx, `INSERT INTO drafts (id, tenant_ags, leistung, form_id, form_version, user_id, data, created_at, updated_at, expires_at) VALUES (?, '14612000', 'l', 'f', 1, ?, '{}', ?, ?, ?)`,
+				id, u.ID, ts(t0), ts(t0), ts(exp)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(ctx, `INSERT INTO attachments (id, draft_id, filename, content_type, blob_key, sha256, size, created_at) VALUES (?, ?, 'a.pdf', 'application/pdf', 'k', 'k', 1, ?)`,
+				"a"+id, id, ts(t0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			return sqlstore.EnqueueJob(ctx, tx, &jobs.Job{Kind: "k", Payload: []byte(`{}`)}, t0.Add(-10*24*time.Hour))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(ctx, `UPDATE jobs SET state = 'done', updated_at = ?`, ts(t0.Add(-10*24*time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		p, err := db.PurgeExpired(ctx, t0, 7*24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Sessions != 1 || p.Drafts != 1 || p.Attachments != 1 || p.Jobs != 1 {
+			t.Fatalf("purged %+v", p)
+		}
+		if _, err := db.GetSession(ctx, "s1", t0); err != nil {
+			t.Fatal("a live session was purged")
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM drafts`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("drafts left: %d", n)
+		}
+		if again, _ := db.PurgeExpired(ctx, t0, 7*24*time.Hour); again.Total() != 0 {
+			t.Fatalf("second purge removed %+v", again)
 		}
 	})
 }

@@ -371,13 +371,50 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "account", p)
 }
 
-// accountExport gives citizens their own data as JSON (Art. 15, 20 GDPR).
+// accountExport gives citizens their own data as JSON (Art. 15, 20 GDPR): the account, the
+// business accounts, everything they filed and their open drafts.
 func (s *Server) accountExport(w http.ResponseWriter, r *http.Request) error {
 	u := state(r).user
+	ctx := r.Context()
+	subs, err := s.DB.SubmissionsOfUser(ctx, u.ID, nil, 10000)
+	if err != nil {
+		return err
+	}
+	type filed struct {
+		Reference string          `json:"reference"`
+		Leistung  string          `json:"leistung"`
+		AGS       string          `json:"ags"`
+		Status    string          `json:"status"`
+		CreatedAt time.Time       `json:"createdAt"`
+		Digest    string          `json:"digest"`
+		Data      json.RawMessage `json:"data"`
+	}
+	out := []filed{}
+	for _, sub := range subs {
+		out = append(out, filed{sub.Reference, sub.Leistung, sub.TenantAGS, sub.Status, sub.CreatedAt, sub.Digest, sub.Data})
+	}
+	drafts, err := s.DB.DraftsOfUser(ctx, u.ID, s.Now(), 1000)
+	if err != nil {
+		return err
+	}
+	type draft struct {
+		Leistung  string          `json:"leistung"`
+		AGS       string          `json:"ags"`
+		UpdatedAt time.Time       `json:"updatedAt"`
+		Data      json.RawMessage `json:"data"`
+	}
+	ds := []draft{}
+	for _, d := range drafts {
+		ds = append(ds, draft{d.Leistung, d.TenantAGS, d.UpdatedAt, json.RawMessage(d.Data)})
+	}
+	if err := s.DB.Audit(ctx, s.Now(), audit.Record{Actor: "user:" + u.ID, Action: "account.export", Object: "user:" + u.ID}); err != nil {
+		return err
+	}
 	w.Header().Set("Content-Disposition", `attachment; filename="rathaus-konto.json"`)
 	return writeJSON(w, http.StatusOK, map[string]any{
 		"id": u.ID, "email": u.Email, "name": u.Name, "kind": u.Kind, "trustLevel": u.TrustLevel,
 		"emailVerifiedAt": u.EmailVerifiedAt, "createdAt": u.CreatedAt, "organisations": u.Organisations, "roles": u.Roles,
+		"submissions": out, "drafts": ds,
 	})
 }
 
