@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/rathaus-egov/rathaus/internal/apperr"
@@ -54,6 +55,33 @@ type Hub struct {
 	SubmitJobs func(p *submission.Prepared) []jobs.Job
 	// Wake tells the job runner that new jobs are due.
 	Wake func()
+
+	resolvedMu sync.Mutex
+	resolvedV  int64                                           // directory version of resolved
+	resolved   map[string]map[routing.Kind]recipient.Recipient // by municipality
+}
+
+// resolve returns the recipient per kind for a municipality as tx sees the directory. The
+// resolution is kept per municipality until the directory's version changes
+// (sqlstore.DB.DirectoryTx), so a submission reads one version row instead of the whole
+// directory. The returned map is shared: callers must not modify it.
+func (h *Hub) resolve(ctx context.Context, tx *sqlstore.Tx, ags, kreis string) (map[routing.Kind]recipient.Recipient, error) {
+	v, all, err := h.DB.DirectoryTx(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	h.resolvedMu.Lock()
+	defer h.resolvedMu.Unlock()
+	if h.resolvedV != v || h.resolved == nil {
+		h.resolvedV, h.resolved = v, map[string]map[routing.Kind]recipient.Recipient{}
+	}
+	key := ags + "/" + kreis
+	r, ok := h.resolved[key]
+	if !ok {
+		r = recipient.Resolve(all, ags, kreis)
+		h.resolved[key] = r
+	}
+	return r, nil
 }
 
 // Seed stores the default recipients that do not exist yet.
@@ -83,17 +111,17 @@ func (h *Hub) Route(ctx context.Context, tx *sqlstore.Tx, sub *submission.Submis
 	if t, ok := h.Directory.Get(sub.TenantAGS); ok {
 		kreis = t.Kreis
 	}
-	all, err := sqlstore.RecipientsTx(ctx, tx)
+	resolved, err := h.resolve(ctx, tx, sub.TenantAGS, kreis)
 	if err != nil {
 		return err
 	}
-	resolved := recipient.Resolve(all, sub.TenantAGS, kreis)
 	in := routing.Input{Anzeige: a, Waived: map[routing.Kind]bool{}, Requested: map[routing.Kind]bool{}}
 	for k, r := range resolved {
 		in.Waived[k], in.Requested[k] = r.Waived, r.Requested
 	}
 	decisions := h.Rules.Decide(in)
 	rows := make([]sqlstore.Routing, len(decisions))
+	var dls []sqlstore.NewDelivery
 	for i, d := range decisions {
 		rows[i] = sqlstore.Routing{Decision: d, Version: h.Rules.Version()}
 		if !d.Selected {
@@ -118,9 +146,10 @@ func (h *Hub) Route(ctx context.Context, tx *sqlstore.Tx, sub *submission.Submis
 			IdempotencyKey: delivery.IdempotencyKey(sub.ID, rec.ID), MessageUUID: delivery.MessageUUID(sub.ID, rec.ID),
 			Batch: batch, DueAt: due,
 		}
-		if err := sqlstore.InsertDelivery(ctx, tx, dl, runAt, now); err != nil {
-			return err
-		}
+		dls = append(dls, sqlstore.NewDelivery{Delivery: dl, RunAt: runAt})
+	}
+	if err := sqlstore.InsertDeliveries(ctx, tx, dls, now); err != nil {
+		return err
 	}
 	if err := sqlstore.SaveRouting(ctx, tx, sub.ID, sub.TenantAGS, rows, now); err != nil {
 		return err
@@ -285,9 +314,11 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 	}
 	res := sqlstore.AttemptResult{ContentType: msg.ContentType, Body: msg.Body,
 		Attempt: delivery.Attempt{At: now, Connector: t.Connector, Endpoint: t.Endpoint, BodySHA256: sum(msg.Body)}}
+	// A successful attempt completes its job in the same commit (jobs.MarkCompleted).
+	res.CompleteJob = j.ID
 	if t.Connector == recipient.ConnectorInbox {
 		res.Status, res.Attempt.Outcome = delivery.StatusOffered, delivery.OutcomeOffered
-		return h.DB.RecordAttempt(ctx, d.ID, res, now)
+		return h.recordSuccess(ctx, d.ID, res, now)
 	}
 	start := time.Now()
 	err = h.Connector.Send(ctx, msg, t)
@@ -296,7 +327,19 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 		return fail(t, msg.Body, msg.ContentType, err, dur)
 	}
 	res.Status, res.Attempt.Outcome, res.Attempt.Duration = delivery.StatusDelivered, delivery.OutcomeDelivered, dur
-	return h.DB.RecordAttempt(ctx, d.ID, res, now)
+	return h.recordSuccess(ctx, d.ID, res, now)
+}
+
+// recordSuccess records a successful attempt together with its job's completion and tells
+// the runner so.
+func (h *Hub) recordSuccess(ctx context.Context, id string, res sqlstore.AttemptResult, now time.Time) error {
+	if err := h.DB.RecordAttempt(ctx, id, res, now); err != nil {
+		return err
+	}
+	if res.CompleteJob != "" {
+		jobs.MarkCompleted(ctx)
+	}
+	return nil
 }
 
 // Replay queues a dead (or retrying) delivery again with a fresh retry window.

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,6 +55,18 @@ type Store interface {
 // Permanent to move it to the dead state at once.
 type Handler func(ctx context.Context, j Job) error
 
+type completionKey struct{}
+
+// MarkCompleted tells the runner that the handler running under ctx has already marked its
+// job done in the transaction that committed the job's effect (sqlstore.CompleteJobTx), so
+// the runner's own completion, a transaction of its own, is skipped. Call it only after that
+// commit, and then return nil. Outside a runner it does nothing.
+func MarkCompleted(ctx context.Context) {
+	if c, ok := ctx.Value(completionKey{}).(*atomic.Bool); ok {
+		c.Store(true)
+	}
+}
+
 type permanent struct{ error }
 
 // Permanent marks an error as not worth retrying.
@@ -82,6 +95,7 @@ type Runner struct {
 	Lease    time.Duration // lease per claim (default 2 min)
 	handlers map[string]Handler
 	wake     chan struct{}
+	freed    chan struct{} // a handler finished: a worker slot is free
 	rnd      *rand.Rand
 	mu       sync.Mutex
 }
@@ -112,6 +126,9 @@ func (r *Runner) Init() {
 	defer r.mu.Unlock()
 	if r.wake == nil {
 		r.wake = make(chan struct{}, 1)
+	}
+	if r.freed == nil {
+		r.freed = make(chan struct{}, 1)
 	}
 	if r.rnd == nil {
 		r.rnd = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
@@ -148,10 +165,13 @@ func (r *Runner) Run(ctx context.Context) {
 			return
 		case <-timer.C:
 		case <-r.wake:
+		case <-r.freed:
 		}
 		free := workers - len(sem)
 		if free <= 0 {
-			timer.Reset(poll / 5)
+			// Every worker is busy; the next one to finish signals freed. The timer is a
+			// safety net only.
+			timer.Reset(poll)
 			continue
 		}
 		now := r.Now()
@@ -168,7 +188,13 @@ func (r *Runner) Run(ctx context.Context) {
 			wg.Add(1)
 			go func(j Job) {
 				defer wg.Done()
-				defer func() { <-sem }()
+				defer func() {
+					<-sem
+					select {
+					case r.freed <- struct{}{}:
+					default:
+					}
+				}()
 				r.runOne(context.WithoutCancel(ctx), j)
 			}(j)
 		}
@@ -205,16 +231,20 @@ func (r *Runner) RunDue(ctx context.Context) (int, error) {
 func (r *Runner) runOne(ctx context.Context, j Job) {
 	h := r.handlers[j.Kind]
 	var err error
+	completed := new(atomic.Bool)
 	func() {
 		defer func() {
 			if p := recover(); p != nil {
 				err = fmt.Errorf("panic: %v", p)
 			}
 		}()
-		err = h(ctx, j)
+		err = h(context.WithValue(ctx, completionKey{}, completed), j)
 	}()
 	now := r.Now()
 	if err == nil {
+		if completed.Load() {
+			return // the handler completed the job in its own commit
+		}
 		if cerr := r.Store.CompleteJob(ctx, j.ID, now); cerr != nil {
 			r.Log.Error("complete job", "job", j.ID, "err", cerr)
 		}

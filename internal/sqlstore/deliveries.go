@@ -28,14 +28,23 @@ type Routing struct {
 
 // SaveRouting stores every decision for a submission (selected and excluded) inside tx.
 func SaveRouting(ctx context.Context, tx *Tx, submissionID, ags string, rs []Routing, now time.Time) error {
-	ts := FormatTime(now)
-	for i, r := range rs {
-		if _, err := tx.Exec(ctx, `INSERT INTO routing_decisions (submission_id, tenant_ags, kind, selected, rule, reason, rule_version, recipient_id, position, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, submissionID, ags, string(r.Kind), b2i(r.Selected), r.Rule, r.Reason, r.Version, r.RecipientID, i, ts); err != nil {
-			return err
-		}
+	if len(rs) == 0 {
+		return nil
 	}
-	return nil
+	// One statement for all decisions: each statement is parsed and planned anew.
+	ts := FormatTime(now)
+	q := make([]byte, 0, 160+len(rs)*32)
+	q = append(q, `INSERT INTO routing_decisions (submission_id, tenant_ags, kind, selected, rule, reason, rule_version, recipient_id, position, created_at) VALUES `...)
+	args := make([]any, 0, len(rs)*10)
+	for i, r := range rs {
+		if i > 0 {
+			q = append(q, ", "...)
+		}
+		q = append(q, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"...)
+		args = append(args, submissionID, ags, string(r.Kind), b2i(r.Selected), r.Rule, r.Reason, r.Version, r.RecipientID, i, ts)
+	}
+	_, err := tx.Exec(ctx, string(q), args...)
+	return err
 }
 
 // RoutingOf returns the stored decisions of a submission in decision order.
@@ -62,19 +71,52 @@ func (db *DB) RoutingOf(ctx context.Context, submissionID string) ([]Routing, er
 // InsertDelivery stores a new delivery and enqueues its job at runAt inside tx (the submit
 // transaction): a rollback removes both.
 func InsertDelivery(ctx context.Context, tx *Tx, d *delivery.Delivery, runAt, now time.Time) error {
-	job := jobs.Job{Kind: JobDeliver, TenantAGS: d.TenantAGS, Payload: []byte(`{"delivery":"` + d.ID + `"}`), UniqueKey: "deliver:" + d.ID, RunAt: runAt, MaxAttempts: 1000}
-	if err := EnqueueJob(ctx, tx, &job, now); err != nil {
-		return err
-	}
-	d.JobID, d.WindowStart, d.CreatedAt = job.ID, now, now
-	if d.Status == "" {
-		d.Status = delivery.StatusQueued
+	return InsertDeliveries(ctx, tx, []NewDelivery{{Delivery: d, RunAt: runAt}}, now)
+}
+
+// NewDelivery is a delivery to insert with the time its first attempt is due.
+type NewDelivery struct {
+	Delivery *delivery.Delivery
+	RunAt    time.Time
+}
+
+// InsertDeliveries inserts deliveries and their jobs inside tx like InsertDelivery, with one
+// statement for all jobs and one for all deliveries.
+func InsertDeliveries(ctx context.Context, tx *Tx, ds []NewDelivery, now time.Time) error {
+	if len(ds) == 0 {
+		return nil
 	}
 	ts := FormatTime(now)
-	_, err := tx.Exec(ctx, `INSERT INTO deliveries (id, submission_id, tenant_ags, office_ags, recipient_id, kind, connector, status, job_id, next_attempt_at, idempotency_key, message_uuid, batch, due_at, window_start, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ID, d.SubmissionID, d.TenantAGS, d.OfficeAGS, d.RecipientID, string(d.Kind), string(d.Connector), string(d.Status), d.JobID, FormatTime(runAt),
-		d.IdempotencyKey, d.MessageUUID, d.Batch, fmtOpt(d.DueAt), ts, ts, ts)
+	jq := make([]byte, 0, 200+len(ds)*40)
+	jq = append(jq, `INSERT INTO jobs (id, kind, tenant_ags, payload, state, run_at, attempts, max_attempts, unique_key, created_at, updated_at) VALUES `...)
+	jargs := make([]any, 0, len(ds)*9)
+	dq := make([]byte, 0, 300+len(ds)*60)
+	dq = append(dq, `INSERT INTO deliveries (id, submission_id, tenant_ags, office_ags, recipient_id, kind, connector, status, job_id, next_attempt_at, idempotency_key, message_uuid, batch, due_at, window_start, created_at, updated_at) VALUES `...)
+	dargs := make([]any, 0, len(ds)*17)
+	for i, nd := range ds {
+		d := nd.Delivery
+		if i > 0 {
+			jq, dq = append(jq, ", "...), append(dq, ", "...)
+		}
+		jobID, run, jobRun := identity.NewID(), FormatTime(nd.RunAt), ts
+		if !nd.RunAt.IsZero() {
+			jobRun = run
+		}
+		jq = append(jq, "(?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?)"...)
+		jargs = append(jargs, jobID, JobDeliver, d.TenantAGS, `{"delivery":"`+d.ID+`"}`, jobRun, 1000, "deliver:"+d.ID, ts, ts)
+		d.JobID, d.WindowStart, d.CreatedAt = jobID, now, now
+		if d.Status == "" {
+			d.Status = delivery.StatusQueued
+		}
+		dq = append(dq, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"...)
+		dargs = append(dargs, d.ID, d.SubmissionID, d.TenantAGS, d.OfficeAGS, d.RecipientID, string(d.Kind), string(d.Connector), string(d.Status), d.JobID, run,
+			d.IdempotencyKey, d.MessageUUID, d.Batch, fmtOpt(d.DueAt), ts, ts, ts)
+	}
+	jq = append(jq, " ON CONFLICT (unique_key) DO NOTHING"...)
+	if _, err := tx.Exec(ctx, string(jq), jargs...); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, string(dq), dargs...)
 	return err
 }
 
@@ -208,6 +250,9 @@ type AttemptResult struct {
 	NextAt      time.Time // retrying: when the job runs again (informational; the job decides)
 	ContentType string
 	Body        []byte
+	// CompleteJob, when set, is the id of the running job of this attempt: it is marked done
+	// in the same transaction, so a successful attempt costs one commit, not two.
+	CompleteJob string
 }
 
 // RecordAttempt stores an attempt and moves the delivery to its new status in one
@@ -251,6 +296,9 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, res AttemptR
 			if _, err := tx.Exec(ctx, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`, deliveryID, recipientID, ts); err != nil {
 				return err
 			}
+		}
+		if res.CompleteJob != "" {
+			return CompleteJobTx(ctx, tx, res.CompleteJob, now)
 		}
 		return nil
 	})

@@ -35,44 +35,69 @@ func EnqueueJob(ctx context.Context, tx *Tx, j *jobs.Job, now time.Time) error {
 	return err
 }
 
-// ClaimJobs implements jobs.Store.
+// ClaimJobs implements jobs.Store. Jobs whose lease ran out are claimed first, then queued
+// jobs in run_at order. The two conditions are separate statements so that each uses its
+// own index ((state, locked_until) and (state, run_at)); one WHERE with an OR of both scanned
+// every queued job. On PostgreSQL rows locked by a concurrent claim are skipped.
 func (db *DB) ClaimJobs(ctx context.Context, worker string, kinds []string, now, leaseUntil time.Time, limit int) ([]jobs.Job, error) {
 	if len(kinds) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ")
-	n := FormatTime(now)
-	args := []any{worker, FormatTime(leaseUntil), FormatTime(now)}
-	sub := `SELECT id FROM jobs WHERE kind IN (` + ph + `) AND ((state = 'queued' AND run_at <= ?) OR (state = 'running' AND locked_until < ?)) ORDER BY run_at LIMIT ?`
-	for _, k := range kinds {
-		args = append(args, k)
-	}
-	args = append(args, n, n, limit)
+	kindIn := `kind IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ") + `)`
+	lock := ""
 	if db.Dialect == Postgres {
-		sub += ` FOR UPDATE SKIP LOCKED`
+		lock = ` FOR UPDATE SKIP LOCKED`
 	}
-	q := `UPDATE jobs SET state = 'running', locked_by = ?, locked_until = ?, updated_at = ? WHERE id IN (` + sub + `)
-	      RETURNING id, kind, tenant_ags, payload, attempts, max_attempts, run_at, COALESCE(unique_key, ''), last_error, created_at`
+	expired := `SELECT id FROM jobs WHERE state = 'running' AND locked_until < ? AND ` + kindIn + ` ORDER BY locked_until LIMIT ?` + lock
+	due := `SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ? AND ` + kindIn + ` ORDER BY run_at LIMIT ?` + lock
+	n := FormatTime(now)
 	var out []jobs.Job
 	err := db.InTx(ctx, func(tx *Tx) error {
 		out = out[:0]
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var j jobs.Job
-			var payload, runAt, created string
-			if err := rows.Scan(&j.ID, &j.Kind, &j.TenantAGS, &payload, &j.Attempts, &j.MaxAttempts, &runAt, &j.UniqueKey, &j.LastError, &created); err != nil {
+		for _, sub := range []string{expired, due} {
+			if len(out) >= limit {
+				break
+			}
+			args := []any{worker, FormatTime(leaseUntil), n, n}
+			for _, k := range kinds {
+				args = append(args, k)
+			}
+			args = append(args, limit-len(out))
+			if err := claimTx(ctx, tx, sub, args, &out); err != nil {
 				return err
 			}
-			j.Payload, j.RunAt, j.CreatedAt, j.State = []byte(payload), ParseTime(runAt), ParseTime(created), jobs.StateRunning
-			out = append(out, j)
 		}
-		return rows.Err()
+		return nil
 	})
 	return out, err
+}
+
+// claimTx leases the jobs selected by sub (whose arguments follow the lease's in args) and
+// appends them to out.
+func claimTx(ctx context.Context, tx *Tx, sub string, args []any, out *[]jobs.Job) error {
+	rows, err := tx.Query(ctx, `UPDATE jobs SET state = 'running', locked_by = ?, locked_until = ?, updated_at = ? WHERE id IN (`+sub+`)
+	      RETURNING id, kind, tenant_ags, payload, attempts, max_attempts, run_at, COALESCE(unique_key, ''), last_error, created_at`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var j jobs.Job
+		var payload, runAt, created string
+		if err := rows.Scan(&j.ID, &j.Kind, &j.TenantAGS, &payload, &j.Attempts, &j.MaxAttempts, &runAt, &j.UniqueKey, &j.LastError, &created); err != nil {
+			return err
+		}
+		j.Payload, j.RunAt, j.CreatedAt, j.State = []byte(payload), ParseTime(runAt), ParseTime(created), jobs.StateRunning
+		*out = append(*out, j)
+	}
+	return rows.Err()
+}
+
+// CompleteJobTx marks a job done inside tx, in the transaction that records the handler's
+// effect, so that success and completion are one commit (see jobs.MarkCompleted).
+func CompleteJobTx(ctx context.Context, tx *Tx, id string, now time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE jobs SET state = 'done', attempts = attempts + 1, locked_by = '', locked_until = '', last_error = '', updated_at = ? WHERE id = ? AND state = 'running'`, FormatTime(now), id)
+	return err
 }
 
 // CompleteJob implements jobs.Store.

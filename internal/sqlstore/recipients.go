@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/rathaus-egov/rathaus/internal/apperr"
@@ -82,6 +83,46 @@ func RecipientsTx(ctx context.Context, tx *Tx) ([]recipient.Recipient, error) {
 	return listRecipients(ctx, tx.Query)
 }
 
+// directoryCache holds the recipient directory as of one version of directory_versions.
+type directoryCache struct {
+	mu      sync.Mutex
+	version int64
+	list    []recipient.Recipient
+}
+
+// DirectoryTx returns the recipient directory as tx sees it and its version. Every change
+// goes through SaveRecipient, which increments the version in the same transaction, so the
+// directory is read from the database only when the version differs from the one held in
+// memory (on any node: the version row is the only thing read otherwise). The returned
+// slice is shared: callers must not modify it.
+func (db *DB) DirectoryTx(ctx context.Context, tx *Tx) (int64, []recipient.Recipient, error) {
+	var v int64
+	if err := tx.QueryRow(ctx, `SELECT version FROM directory_versions WHERE name = 'recipients'`).Scan(&v); err != nil {
+		return 0, nil, err
+	}
+	c := &db.directory
+	c.mu.Lock()
+	if c.list != nil && c.version == v {
+		list := c.list
+		c.mu.Unlock()
+		return v, list, nil
+	}
+	c.mu.Unlock()
+	list, err := RecipientsTx(ctx, tx)
+	if err != nil {
+		return 0, nil, err
+	}
+	if list == nil {
+		list = []recipient.Recipient{}
+	}
+	c.mu.Lock()
+	if v >= c.version {
+		c.version, c.list = v, list
+	}
+	c.mu.Unlock()
+	return v, list, nil
+}
+
 // GetRecipient returns one recipient with its areas.
 func (db *DB) GetRecipient(ctx context.Context, id string) (recipient.Recipient, error) {
 	r, err := scanRecipient(db.QueryRow(ctx, `SELECT `+recipientCols+` FROM recipients WHERE id = ?`, id))
@@ -128,6 +169,9 @@ func SaveRecipient(ctx context.Context, tx *Tx, r *recipient.Recipient, now time
 		if _, err := tx.Exec(ctx, `INSERT INTO recipient_areas (recipient_id, area) VALUES (?, ?)`, r.ID, a); err != nil {
 			return err
 		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE directory_versions SET version = version + 1 WHERE name = 'recipients'`); err != nil {
+		return err
 	}
 	r.UpdatedAt = now
 	return nil

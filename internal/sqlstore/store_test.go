@@ -293,6 +293,58 @@ func TestJobs(t *testing.T) {
 	})
 }
 
+// ClaimJobs takes expired leases and due queued jobs with separate indexed statements; the
+// limit covers both together, other kinds and future jobs are left alone, and a handler that
+// completes its job in its own transaction is not completed a second time by the runner.
+func TestClaimJobsExpiredAndDue(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		enqueue := func(kind string, runAt time.Time) string {
+			j := jobs.Job{Kind: kind, Payload: []byte(`{}`), RunAt: runAt}
+			if err := db.InTx(ctx, func(tx *sqlstore.Tx) error { return sqlstore.EnqueueJob(ctx, tx, &j, t0) }); err != nil {
+				t.Fatal(err)
+			}
+			return j.ID
+		}
+		first := enqueue("k", t0)
+		if got, err := db.ClaimJobs(ctx, "w1", []string{"k"}, t0, t0.Add(time.Minute), 1); err != nil || len(got) != 1 || got[0].ID != first {
+			t.Fatalf("claim first: %v %v", got, err)
+		}
+		due1, due2 := enqueue("k", t0.Add(time.Second)), enqueue("k", t0.Add(2*time.Second))
+		enqueue("other", t0)
+		enqueue("k", t0.Add(time.Hour))
+		now := t0.Add(2 * time.Minute)
+		got, err := db.ClaimJobs(ctx, "w2", []string{"k"}, now, now.Add(time.Minute), 2)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("claim 2: %v %v", got, err)
+		}
+		ids := map[string]bool{got[0].ID: true, got[1].ID: true}
+		if !ids[first] || !ids[due1] {
+			t.Fatalf("claimed %v, want the expired lease %s and the earliest due job %s", ids, first, due1)
+		}
+		got, _ = db.ClaimJobs(ctx, "w2", []string{"k"}, now, now.Add(time.Minute), 10)
+		if len(got) != 1 || got[0].ID != due2 {
+			t.Fatalf("claim rest: %v, want only %s", got, due2)
+		}
+		// Completion inside the handler's own transaction, signalled to the runner.
+		id := enqueue("self", t0)
+		r := &jobs.Runner{Store: db, Worker: "t", Now: func() time.Time { return now }, Log: testLogger(t)}
+		r.Register("self", func(ctx context.Context, j jobs.Job) error {
+			if err := db.InTx(ctx, func(tx *sqlstore.Tx) error { return sqlstore.CompleteJobTx(ctx, tx, j.ID, now) }); err != nil {
+				return err
+			}
+			jobs.MarkCompleted(ctx)
+			return nil
+		})
+		if n, err := r.RunDue(ctx); err != nil || n != 1 {
+			t.Fatalf("run due: %d %v", n, err)
+		}
+		if j, err := db.GetJob(ctx, id); err != nil || j.State != jobs.StateDone || j.Attempts != 1 {
+			t.Fatalf("self-completed job: %+v %v", j, err)
+		}
+	})
+}
+
 func TestRunnerDrainsJobs(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx, cancel := context.WithCancel(context.Background())
