@@ -64,7 +64,16 @@ func Verify(secret, timestamp, signature string, body []byte, now time.Time, max
 	return nil
 }
 
-var defaultClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+// defaultClient keeps up to 16 idle connections per recipient host (http.DefaultTransport
+// keeps 2): the job runner's workers often push to the same recipient at once, and with 2
+// most attempts paid for a new TCP connection.
+var defaultClient = &http.Client{Transport: pushTransport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func pushTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 16
+	return t
+}
 
 // Send implements delivery.Connector.
 func (h *HTTPPush) Send(ctx context.Context, m delivery.Message, t delivery.Target) error {

@@ -136,6 +136,12 @@ func (r *Runner) Init() {
 }
 
 // Run works until ctx is cancelled, then waits for running handlers to finish.
+//
+// Jobs are claimed in batches: up to twice Workers jobs are leased at a time (running plus
+// waiting for a worker), and a new claim is made when no more than Workers are left, so under
+// load one claim transaction serves about Workers jobs instead of one. At shutdown the jobs
+// already claimed are still run (at most Workers per worker); a crash leaves them leased
+// until the lease runs out, like a running job.
 func (r *Runner) Run(ctx context.Context) {
 	r.Init()
 	workers := r.Workers
@@ -154,9 +160,28 @@ func (r *Runner) Run(ctx context.Context) {
 	for k := range r.handlers {
 		kinds = append(kinds, k)
 	}
-	sem := make(chan struct{}, workers)
+	maxHeld := 2 * workers
+	queue := make(chan Job, maxHeld) // claimed, waiting for a worker; never full (held ≤ maxHeld)
+	var held atomic.Int64            // claimed and not finished
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range queue {
+				r.runOne(context.WithoutCancel(ctx), j)
+				held.Add(-1)
+				select {
+				case r.freed <- struct{}{}:
+				default:
+				}
+			}
+		}()
+	}
+	defer func() {
+		close(queue)
+		wg.Wait()
+	}()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -167,15 +192,16 @@ func (r *Runner) Run(ctx context.Context) {
 		case <-r.wake:
 		case <-r.freed:
 		}
-		free := workers - len(sem)
-		if free <= 0 {
-			// Every worker is busy; the next one to finish signals freed. The timer is a
-			// safety net only.
+		n := int(held.Load())
+		if n > workers {
+			// Every worker has work and more is waiting; the next one to finish signals
+			// freed. The timer is a safety net only.
 			timer.Reset(poll)
 			continue
 		}
+		want := maxHeld - n
 		now := r.Now()
-		batch, err := r.Store.ClaimJobs(ctx, r.Worker, kinds, now, now.Add(lease), free)
+		batch, err := r.Store.ClaimJobs(ctx, r.Worker, kinds, now, now.Add(lease), want)
 		if err != nil {
 			if ctx.Err() == nil {
 				r.Log.Error("claim jobs", "err", err)
@@ -183,26 +209,13 @@ func (r *Runner) Run(ctx context.Context) {
 			timer.Reset(poll)
 			continue
 		}
+		held.Add(int64(len(batch)))
 		for _, j := range batch {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(j Job) {
-				defer wg.Done()
-				defer func() {
-					<-sem
-					select {
-					case r.freed <- struct{}{}:
-					default:
-					}
-				}()
-				r.runOne(context.WithoutCancel(ctx), j)
-			}(j)
+			queue <- j
 		}
-		if len(batch) == free {
-			timer.Reset(0) // more may be waiting
-		} else {
-			timer.Reset(poll)
-		}
+		// When the batch was full, more may be waiting: the next claim follows when workers
+		// free up (freed); otherwise new jobs arrive by Wake or the poll.
+		timer.Reset(poll)
 	}
 }
 

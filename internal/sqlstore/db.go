@@ -39,6 +39,8 @@ type DB struct {
 
 	csrfKey []byte
 	group   groupCommit // concurrent Submit calls share a transaction
+	// attempts groups concurrent RecordAttempt calls into one transaction.
+	attempts txGroup
 	// directory is the recipient directory held between changes (DirectoryTx).
 	directory directoryCache
 }

@@ -257,8 +257,11 @@ type AttemptResult struct {
 
 // RecordAttempt stores an attempt and moves the delivery to its new status in one
 // transaction. Offered deliveries also get their inbox row.
+//
+// Concurrent calls (the job runner's workers) share one transaction and one commit
+// (txGroup); each returns only after the commit that holds its attempt.
 func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, res AttemptResult, now time.Time) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+	return db.attempts.run(ctx, db, func(tx *Tx) error {
 		var n int
 		var status, recipientID string
 		if err := tx.QueryRow(ctx, `SELECT attempts, status, recipient_id FROM deliveries WHERE id = ?`, deliveryID).Scan(&n, &status, &recipientID); err != nil {

@@ -137,3 +137,88 @@ func (db *DB) commitGroup(group []*pendingSubmit) {
 		x.sub, x.existing, x.err = db.submitAlone(context.WithoutCancel(x.ctx), x.p, x.js, x.hooks)
 	}
 }
+
+// txGroup runs concurrent small write transactions of one kind together: like groupCommit,
+// the first caller leads, runs every function waiting at that moment in one transaction and
+// commits once; if that transaction fails, each function runs again in a transaction of its
+// own, so one failing caller never fails another. Each caller returns only after the commit
+// that holds its writes. The functions must only write through tx (a rolled-back group leaves
+// nothing behind) and must not depend on running alone.
+type txGroup struct {
+	mu    sync.Mutex
+	queue []*pendingTx
+	busy  bool
+}
+
+type pendingTx struct {
+	ctx  context.Context
+	fn   func(tx *Tx) error
+	err  error
+	done chan bool // true: err is set; false: this caller leads
+}
+
+func (g *txGroup) run(ctx context.Context, db *DB, fn func(tx *Tx) error) error {
+	me := &pendingTx{ctx: ctx, fn: fn, done: make(chan bool, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, me)
+	lead := !g.busy
+	g.busy = true
+	g.mu.Unlock()
+	if !lead {
+		if finished := <-me.done; finished {
+			return me.err
+		}
+	}
+	g.mu.Lock()
+	n := min(len(g.queue), maxGroup)
+	group := make([]*pendingTx, n)
+	copy(group, g.queue)
+	g.queue = append(g.queue[:0], g.queue[n:]...)
+	g.mu.Unlock()
+
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				for _, x := range group {
+					x.err = fmt.Errorf("transaction group: panic: %v", r)
+				}
+			}
+		}()
+		db.runGroup(group)
+	}()
+	for _, x := range group[1:] {
+		x.done <- true
+	}
+	g.mu.Lock()
+	if len(g.queue) == 0 {
+		g.busy = false
+		g.mu.Unlock()
+	} else {
+		next := g.queue[0]
+		g.mu.Unlock()
+		next.done <- false
+	}
+	return me.err
+}
+
+func (db *DB) runGroup(group []*pendingTx) {
+	if len(group) == 1 {
+		group[0].err = db.InTx(group[0].ctx, group[0].fn)
+		return
+	}
+	ctx := context.WithoutCancel(group[0].ctx)
+	err := db.InTx(ctx, func(tx *Tx) error {
+		for _, x := range group {
+			if err := x.fn(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		return
+	}
+	for _, x := range group {
+		x.err = db.InTx(context.WithoutCancel(x.ctx), x.fn)
+	}
+}
