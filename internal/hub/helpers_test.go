@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -166,6 +167,7 @@ type recipientServer struct {
 	bodies  map[string][]byte // idempotency key → body applied
 	reqs    int
 	badSig  int
+	torn    int // requests whose body broke off (sender killed)
 	// behave decides what request n (1-based) gets; nil: apply and answer 200.
 	behave func(n int, already bool) behaviour
 	wg     sync.WaitGroup
@@ -229,12 +231,23 @@ func (rs *recipientServer) Start() {
 func (rs *recipientServer) handle(w http.ResponseWriter, r *http.Request) {
 	body := make([]byte, 0, 4096)
 	buf := make([]byte, 4096)
+	var readErr error
 	for {
 		n, err := r.Body.Read(buf)
 		body = append(body, buf[:n]...)
 		if err != nil {
+			readErr = err
 			break
 		}
+	}
+	if readErr != io.EOF {
+		// The sender died in the middle of the request (SIGKILL in the kill tests): a torn
+		// body is neither applied nor a signature failure; nobody reads the answer.
+		rs.mu.Lock()
+		rs.torn++
+		rs.mu.Unlock()
+		http.Error(w, "incomplete request", http.StatusBadRequest)
+		return
 	}
 	key := r.Header.Get(connector.HeaderIdempotencyKey)
 	if err := connector.Verify(secret, r.Header.Get(connector.HeaderTimestamp), r.Header.Get(connector.HeaderSignature), body, rs.now(), 5*time.Minute); err != nil || key == "" {

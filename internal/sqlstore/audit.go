@@ -8,28 +8,67 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/audit"
 )
 
-// AppendAudit appends one entry to the hash chain inside tx. Taking the head row with an
-// UPDATE serialises appenders on PostgreSQL (SQLite has a single writer anyway), so the
-// chain has no forks and no gaps.
+// AppendAudit appends one entry to the hash chain as part of tx. The entries of a
+// transaction are written when it commits (Tx.flushAudit), in the order they were appended:
+// the head row is taken with one UPDATE right before the commit, which serialises appenders
+// on PostgreSQL (SQLite has a single writer anyway), so the chain has no forks and no gaps,
+// and the head is held only from there to the commit instead of from the first append.
 func AppendAudit(ctx context.Context, tx *Tx, now time.Time, r audit.Record) error {
-	var seq int64
+	if r.Detail == "" {
+		r.Detail = "{}"
+	}
+	tx.audit = append(tx.audit, pendingAudit{at: now, r: r})
+	return nil
+}
+
+type pendingAudit struct {
+	at time.Time
+	r  audit.Record
+}
+
+// auditChunk bounds the rows of one multi-row INSERT (9 parameters each).
+const auditChunk = 200
+
+// flushAudit writes the transaction's pending audit entries: one UPDATE of the head for all
+// of them, the chained entries in multi-row INSERTs, the new head hash.
+func (tx *Tx) flushAudit(ctx context.Context) error {
+	n := len(tx.audit)
+	if n == 0 {
+		return nil
+	}
+	var last int64
 	var prev string
-	if err := tx.QueryRow(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&seq, &prev); err != nil {
+	if err := tx.QueryRow(ctx, `UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash`, n).Scan(&last, &prev); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
-	detail := r.Detail
-	if detail == "" {
-		detail = "{}"
+	entries := make([]audit.Entry, n)
+	for i, p := range tx.audit {
+		e := audit.Entry{Seq: last - int64(n) + 1 + int64(i), At: p.at.UTC().Truncate(time.Microsecond), Actor: p.r.Actor, TenantAGS: p.r.TenantAGS,
+			Action: p.r.Action, Object: p.r.Object, Detail: p.r.Detail, PrevHash: prev}
+		e.Hash = audit.ComputeHash(e)
+		entries[i], prev = e, e.Hash
 	}
-	e := audit.Entry{Seq: seq, At: now.UTC().Truncate(time.Microsecond), Actor: r.Actor, TenantAGS: r.TenantAGS, Action: r.Action, Object: r.Object, Detail: detail, PrevHash: prev}
-	e.Hash = audit.ComputeHash(e)
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (seq, at, actor, tenant_ags, action, object, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, FormatTime(e.At), e.Actor, e.TenantAGS, e.Action, e.Object, e.Detail, e.PrevHash, e.Hash); err != nil {
-		return fmt.Errorf("audit append: %w", err)
+	for len(entries) > 0 {
+		chunk := entries[:min(len(entries), auditChunk)]
+		entries = entries[len(chunk):]
+		q := make([]byte, 0, 120+len(chunk)*30)
+		q = append(q, `INSERT INTO audit_log (seq, at, actor, tenant_ags, action, object, detail, prev_hash, hash) VALUES `...)
+		args := make([]any, 0, len(chunk)*9)
+		for i, e := range chunk {
+			if i > 0 {
+				q = append(q, ", "...)
+			}
+			q = append(q, "(?, ?, ?, ?, ?, ?, ?, ?, ?)"...)
+			args = append(args, e.Seq, FormatTime(e.At), e.Actor, e.TenantAGS, e.Action, e.Object, e.Detail, e.PrevHash, e.Hash)
+		}
+		if _, err := tx.Exec(ctx, string(q), args...); err != nil {
+			return fmt.Errorf("audit append: %w", err)
+		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, e.Hash); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, prev); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
+	tx.audit = tx.audit[:0]
 	return nil
 }
 

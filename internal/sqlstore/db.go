@@ -157,8 +157,12 @@ func rebind(d Dialect, q string) string {
 
 // Tx is a write transaction. Its methods rebind queries for the dialect.
 type Tx struct {
-	tx *sql.Tx
-	d  Dialect
+	tx    *sql.Tx
+	d     Dialect
+	audit []pendingAudit // written at commit (AppendAudit)
+	// dirVersion is the recipient directory version read in this transaction (DirectoryTx);
+	// 0: not read yet.
+	dirVersion int64
 }
 
 // Dialect returns the dialect of the transaction's database.
@@ -206,6 +210,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 	}()
 	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.flushAudit(ctx); err != nil {
 		return err
 	}
 	if err = stx.Commit(); err != nil {

@@ -95,10 +95,16 @@ type directoryCache struct {
 // directory is read from the database only when the version differs from the one held in
 // memory (on any node: the version row is the only thing read otherwise). The returned
 // slice is shared: callers must not modify it.
+//
+// The version is read once per transaction: a group commit of many submissions reads it
+// once, as if the group had started a moment earlier.
 func (db *DB) DirectoryTx(ctx context.Context, tx *Tx) (int64, []recipient.Recipient, error) {
-	var v int64
-	if err := tx.QueryRow(ctx, `SELECT version FROM directory_versions WHERE name = 'recipients'`).Scan(&v); err != nil {
-		return 0, nil, err
+	v := tx.dirVersion
+	if v == 0 {
+		if err := tx.QueryRow(ctx, `SELECT version FROM directory_versions WHERE name = 'recipients'`).Scan(&v); err != nil {
+			return 0, nil, err
+		}
+		tx.dirVersion = v
 	}
 	c := &db.directory
 	c.mu.Lock()
@@ -173,6 +179,7 @@ func SaveRecipient(ctx context.Context, tx *Tx, r *recipient.Recipient, now time
 	if _, err := tx.Exec(ctx, `UPDATE directory_versions SET version = version + 1 WHERE name = 'recipients'`); err != nil {
 		return err
 	}
+	tx.dirVersion = 0
 	r.UpdatedAt = now
 	return nil
 }
