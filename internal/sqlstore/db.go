@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -41,6 +42,8 @@ type DB struct {
 	group   groupCommit // concurrent Submit calls share a transaction
 	// attempts groups concurrent RecordAttempt calls into one transaction.
 	attempts txGroup
+	reads    stmtCache // prepared statements of the SQLite read pool
+	writes   stmtCache // prepared statements of the SQLite write connection
 	// directory is the recipient directory held between changes (DirectoryTx).
 	directory directoryCache
 }
@@ -120,6 +123,8 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes all connections.
 func (db *DB) Close() error {
+	db.reads.close()
+	db.writes.close()
 	err := db.W.Close()
 	if db.R != db.W {
 		err = errors.Join(err, db.R.Close())
@@ -163,6 +168,8 @@ type Tx struct {
 	// dirVersion is the recipient directory version read in this transaction (DirectoryTx);
 	// 0: not read yet.
 	dirVersion int64
+	writes     *stmtCache // SQLite: the write connection's prepared statements
+	unprepared []string   // statements run without a prepared statement (prepared after commit)
 }
 
 // Dialect returns the dialect of the transaction's database.
@@ -170,17 +177,42 @@ func (tx *Tx) Dialect() Dialect { return tx.d }
 
 // Exec runs a statement.
 func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, rebind(tx.d, q), args...)
 }
 
 // Query runs a query.
 func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, rebind(tx.d, q), args...)
 }
 
 // QueryRow runs a query that returns at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, rebind(tx.d, q), args...)
+}
+
+// stmt returns the write connection's prepared statement for q bound to tx (SQLite), or nil;
+// a statement not prepared yet is noted and prepared after the commit.
+func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if tx.writes == nil {
+		return nil
+	}
+	st, room := tx.writes.get(q)
+	if st == nil {
+		if room && len(tx.unprepared) < maxStmts {
+			tx.unprepared = append(tx.unprepared, q)
+		}
+		return nil
+	}
+	return tx.tx.StmtContext(ctx, st)
 }
 
 // InTx runs fn in a write transaction and commits when fn returns nil. On PostgreSQL a
@@ -200,6 +232,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{tx: stx, d: db.Dialect}
+	if db.Dialect == SQLite {
+		tx.writes = &db.writes
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
@@ -218,6 +253,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if len(tx.unprepared) > 0 {
+		db.prepareWrites(context.WithoutCancel(ctx), tx.unprepared)
+	}
 	return nil
 }
 
@@ -228,12 +266,86 @@ func retryable(err error) bool {
 
 // Query runs a read query on the read pool.
 func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := db.readStmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return db.R.QueryContext(ctx, db.Rebind(q), args...)
 }
 
 // QueryRow runs a read query on the read pool that returns at most one row.
 func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := db.readStmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return db.R.QueryRowContext(ctx, db.Rebind(q), args...)
+}
+
+// maxStmts bounds the prepared statements kept per pool (queries built with a variable
+// number of placeholders would otherwise grow it without end).
+const maxStmts = 512
+
+// stmtCache holds prepared statements of one SQLite pool by query text. Parsing a statement
+// costs SQLite about as much as running a point lookup or a single-row insert, and the same
+// few hundred statements run all the time. PostgreSQL needs none: pgx keeps a statement
+// cache per connection.
+type stmtCache struct {
+	mu sync.RWMutex
+	m  map[string]*sql.Stmt
+}
+
+func (c *stmtCache) get(q string) (*sql.Stmt, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	st := c.m[q]
+	return st, st == nil && len(c.m) < maxStmts
+}
+
+// prepare prepares q on pool and keeps it, unless the cache is full.
+func (c *stmtCache) prepare(ctx context.Context, pool *sql.DB, q string) *sql.Stmt {
+	if st, room := c.get(q); st != nil || !room {
+		return st
+	}
+	st, err := pool.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // the plain path reports the error
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[q]; old != nil {
+		st.Close()
+		return old
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[q] = st
+	return st
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+// readStmt returns a prepared statement of the SQLite read pool for q, or nil.
+func (db *DB) readStmt(ctx context.Context, q string) *sql.Stmt {
+	if db.Dialect != SQLite {
+		return nil
+	}
+	return db.reads.prepare(ctx, db.R, q)
+}
+
+// prepareWrites prepares on the write connection the statements a committed transaction ran
+// unprepared. Inside a transaction the single write connection is taken, so statements are
+// prepared after the commit and used from the next transaction on (Tx.Exec).
+func (db *DB) prepareWrites(ctx context.Context, qs []string) {
+	for _, q := range qs {
+		db.writes.prepare(ctx, db.W, q)
+	}
 }
 
 // Exec runs a single statement in its own write transaction.
