@@ -44,6 +44,8 @@ type DB struct {
 	attempts txGroup
 	reads    stmtCache // prepared statements of the SQLite read pool
 	writes   stmtCache // prepared statements of the SQLite write connection
+	// tenantCount holds the number of municipalities for a short time (CountTenants).
+	tenantCount countCache
 	// directory is the recipient directory held between changes (DirectoryTx).
 	directory directoryCache
 }

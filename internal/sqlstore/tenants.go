@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rathaus-egov/rathaus/internal/apperr"
@@ -20,6 +21,7 @@ func nowUTC() time.Time { return time.Now().UTC() }
 // Gewerbeamt and an Ordnungsamt with the municipality's name; existing offices and settings
 // are kept. It returns how many were added and updated.
 func (db *DB) ImportTenants(ctx context.Context, gs []refdata.Gemeinde, now time.Time) (added, updated int, err error) {
+	defer db.tenantCount.clear()
 	err = db.InTx(ctx, func(tx *Tx) error {
 		added, updated = 0, 0
 		existing := map[string]bool{}
@@ -114,11 +116,42 @@ func (db *DB) GetTenant(ctx context.Context, ags string) (tenant.Tenant, error) 
 	return t, err
 }
 
-// CountTenants returns the number of municipalities.
+// tenantCountTTL is how long CountTenants answers from memory. Municipalities change only
+// by an import: one in this process shows at once, one by another process (rathaus tenants
+// import on the command line, another node) after at most this long.
+const tenantCountTTL = 30 * time.Second
+
+type countCache struct {
+	mu sync.Mutex
+	n  int
+	at time.Time // zero: not known
+}
+
+func (c *countCache) clear() {
+	c.mu.Lock()
+	c.at = time.Time{}
+	c.mu.Unlock()
+}
+
+// CountTenants returns the number of municipalities (the portal's start page shows it on
+// every request; see tenantCountTTL).
 func (db *DB) CountTenants(ctx context.Context) (int, error) {
+	c := &db.tenantCount
+	c.mu.Lock()
+	if !c.at.IsZero() && time.Since(c.at) < tenantCountTTL {
+		n := c.n
+		c.mu.Unlock()
+		return n, nil
+	}
+	c.mu.Unlock()
 	var n int
-	err := db.QueryRow(ctx, `SELECT COUNT(*) FROM tenants`).Scan(&n)
-	return n, err
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM tenants`).Scan(&n); err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	c.n, c.at = n, time.Now()
+	c.mu.Unlock()
+	return n, nil
 }
 
 // TenantsByPLZ returns the municipalities a postal code belongs to.

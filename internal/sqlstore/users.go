@@ -85,32 +85,31 @@ func (db *DB) loadUser(ctx context.Context, q string, arg any) (*identity.User, 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Query(ctx, `SELECT tenant_ags, office_id, role FROM staff_roles WHERE user_id = ? ORDER BY tenant_ags, role`, u.ID)
+	return u, db.loadMemberships(ctx, u)
+}
+
+// loadMemberships reads a user's staff roles (by municipality, role) and organisations (by
+// name) with one query.
+func (db *DB) loadMemberships(ctx context.Context, u *identity.User) error {
+	rows, err := db.Query(ctx, `SELECT 'r', tenant_ags, office_id, role, tenant_ags, role FROM staff_roles WHERE user_id = ?
+		UNION ALL SELECT 'o', o.id, o.name, m.role, o.name, '' FROM organisation_members m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = ?
+		ORDER BY 1, 5, 6`, u.ID, u.ID)
 	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var r identity.StaffRole
-		if err := rows.Scan(&r.TenantAGS, &r.OfficeID, &r.Role); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		u.Roles = append(u.Roles, r)
-	}
-	rows.Close()
-	rows, err = db.Query(ctx, `SELECT o.id, o.name, m.role FROM organisation_members m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = ? ORDER BY o.name`, u.ID)
-	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var o identity.Organisation
-		if err := rows.Scan(&o.ID, &o.Name, &o.Role); err != nil {
-			return nil, err
+		var kind, a, b, role, s1, s2 string
+		if err := rows.Scan(&kind, &a, &b, &role, &s1, &s2); err != nil {
+			return err
 		}
-		u.Organisations = append(u.Organisations, o)
+		if kind == "r" {
+			u.Roles = append(u.Roles, identity.StaffRole{TenantAGS: a, OfficeID: b, Role: role})
+		} else {
+			u.Organisations = append(u.Organisations, identity.Organisation{ID: a, Name: b, Role: role})
+		}
 	}
-	return u, rows.Err()
+	return rows.Err()
 }
 
 // SetPassword replaces a user's password hash and ends all their sessions.
@@ -206,6 +205,35 @@ func (db *DB) GetSession(ctx context.Context, idHash string, now time.Time) (*Se
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = ParseTime(c), ParseTime(l), ParseTime(e)
 	return &s, nil
+}
+
+// SessionUser returns a live session with its user (roles and organisations included) in two
+// queries: the session joined with its user, then the memberships. Not found: no such live
+// session or no such user.
+func (db *DB) SessionUser(ctx context.Context, idHash string, now time.Time) (*Session, *identity.User, error) {
+	var s Session
+	var c, l, e string
+	var u identity.User
+	var kind, trust, verified, created string
+	var disabled int
+	err := db.QueryRow(ctx, `SELECT s.id_hash, s.user_id, s.csrf, s.lang, s.created_at, s.last_seen_at, s.expires_at,
+		u.id, u.email, u.name, u.password_hash, u.kind, u.trust_level, u.email_verified_at, u.disabled, u.lang, u.created_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?`, idHash, FormatTime(now)).
+		Scan(&s.IDHash, &s.UserID, &s.CSRF, &s.Lang, &c, &l, &e,
+			&u.ID, &u.Email, &u.Name, &u.PasswordHash, &kind, &trust, &verified, &disabled, &u.Lang, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, apperr.NotFound("Sitzung")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = ParseTime(c), ParseTime(l), ParseTime(e)
+	u.Kind, u.TrustLevel = identity.Kind(kind), identity.TrustLevel(trust)
+	u.EmailVerifiedAt, u.CreatedAt, u.Disabled = ParseTime(verified), ParseTime(created), disabled != 0
+	if err := db.loadMemberships(ctx, &u); err != nil {
+		return nil, nil, err
+	}
+	return &s, &u, nil
 }
 
 // TouchSession extends a session's idle expiry (bounded by its absolute lifetime).

@@ -102,10 +102,9 @@ func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, st *reqStat
 	ctx := r.Context()
 	now := s.Now()
 	if c, err := r.Cookie(cookieSession); err == nil && c.Value != "" && len(c.Value) < 100 {
-		sess, err := s.DB.GetSession(ctx, identity.HashSecret(c.Value), now)
+		sess, u, err := s.DB.SessionUser(ctx, identity.HashSecret(c.Value), now)
 		if err == nil && now.Sub(sess.CreatedAt) < identity.SessionAbsolute {
-			u, err := s.DB.UserByID(ctx, sess.UserID)
-			if err == nil && !u.Disabled {
+			if !u.Disabled {
 				st.session, st.user, st.sessionID, st.csrf = sess, u, c.Value, sess.CSRF
 				if now.Sub(sess.LastSeenAt) > time.Minute {
 					exp := minTime(now.Add(identity.SessionIdle), sess.CreatedAt.Add(identity.SessionAbsolute))
