@@ -56,6 +56,8 @@ type Hub struct {
 	// Wake tells the job runner that new jobs are due.
 	Wake func()
 
+	subs submissionCache // submissions being delivered (see Deliver)
+
 	resolvedMu sync.Mutex
 	resolvedV  int64                                           // directory version of resolved
 	resolved   map[string]map[routing.Kind]recipient.Recipient // by municipality
@@ -301,7 +303,7 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 		return err
 	}
 	t := target(d, rec)
-	sub, err := h.DB.GetSubmission(ctx, d.SubmissionID)
+	sub, err := h.subs.get(ctx, h.DB, d.SubmissionID)
 	if err != nil {
 		return err
 	}
@@ -433,4 +435,41 @@ func (h *Hub) RouteZoll(ctx context.Context, tx *sqlstore.Tx, submissionID strin
 	dl := &delivery.Delivery{ID: id, SubmissionID: sub.ID, TenantAGS: sub.TenantAGS, OfficeAGS: sub.OfficeAGS, RecipientID: rec.ID, Kind: routing.KindZoll,
 		Connector: rec.Connector, Status: delivery.StatusQueued, IdempotencyKey: delivery.IdempotencyKey(sub.ID, rec.ID), MessageUUID: delivery.MessageUUID(sub.ID, rec.ID)}
 	return sqlstore.InsertDelivery(ctx, tx, dl, now, now)
+}
+
+// submissionCache keeps the last submissions read by Deliver: every submission has about
+// eight deliveries, usually attempted one after another. Submissions are never updated after
+// the commit that created them, so a kept copy cannot be stale.
+type submissionCache struct {
+	mu    sync.Mutex
+	m     map[string]*submission.Submission
+	order []string // insertion order; the oldest is evicted
+}
+
+const submissionCacheSize = 256
+
+func (c *submissionCache) get(ctx context.Context, db *sqlstore.DB, id string) (*submission.Submission, error) {
+	c.mu.Lock()
+	sub, ok := c.m[id]
+	c.mu.Unlock()
+	if ok {
+		return sub, nil
+	}
+	sub, err := db.GetSubmission(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*submission.Submission{}
+	}
+	if _, ok := c.m[id]; !ok {
+		if len(c.order) >= submissionCacheSize {
+			delete(c.m, c.order[0])
+			c.order = c.order[1:]
+		}
+		c.m[id], c.order = sub, append(c.order, id)
+	}
+	return sub, nil
 }
