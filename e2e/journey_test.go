@@ -262,11 +262,16 @@ func TestShellPagesAccessible(t *testing.T) {
 		{"Leichte Sprache", "/leichte-sprache"},
 		{"Impressum", "/impressum"},
 		{"Datenschutz", "/datenschutz"},
+		{"E-Government-Karte", "/steuerung"},
 	} {
 		navigate(t, ctx, srv.URL+"/")
 		clickAndWait(t, ctx, `footer a[href="`+p.path+`"]`)
 		checkPage(t, b, p.name, p.path)
 	}
+	// The district view of the e-government map.
+	navigate(t, ctx, srv.URL+"/steuerung")
+	clickAndWait(t, ctx, `a[href^="/steuerung?kreis=Leipzig"]`)
+	checkPage(t, b, "E-Government-Karte Leipzig", "/steuerung")
 
 	navigate(t, ctx, srv.URL+"/")
 	clickAndWait(t, ctx, `a[hreflang="en"]`)
@@ -281,4 +286,5 @@ func TestShellPagesAccessible(t *testing.T) {
 		t.Errorf("English start page: browser console:\n  %s", strings.Join(p, "\n  "))
 	}
 	AxeCheck(t, ctx, "start page (English)")
+
 }

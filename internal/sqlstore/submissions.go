@@ -226,3 +226,25 @@ func (db *DB) Availability(ctx context.Context, ags string) (map[string]string, 
 	}
 	return out, rows.Err()
 }
+
+// AllAvailability returns every municipality's own availability settings (ags → leistung →
+// status); services without a setting follow the catalog.
+func (db *DB) AllAvailability(ctx context.Context) (map[string]map[string]string, error) {
+	rows, err := db.Query(ctx, `SELECT tenant_ags, leistung, status FROM service_availability`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[string]string{}
+	for rows.Next() {
+		var a, l, s string
+		if err := rows.Scan(&a, &l, &s); err != nil {
+			return nil, err
+		}
+		if out[a] == nil {
+			out[a] = map[string]string{}
+		}
+		out[a][l] = s
+	}
+	return out, rows.Err()
+}

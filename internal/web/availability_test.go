@@ -56,6 +56,21 @@ func TestServiceAvailability(t *testing.T) {
 		if r.Status != 422 || !strings.Contains(r.Body, "leistung_not_offered") {
 			t.Fatalf("API accepts a service the municipality does not offer online: %d %s", r.Status, r.Body)
 		}
+		// The e-government map counts it.
+		m := c.Get("/steuerung")
+		if m.Status != 200 || !strings.Contains(m.Body, "417 von 418") || !strings.Contains(m.Body, "418 von 418") {
+			t.Fatalf("steering view: %d", m.Status)
+		}
+		k := c.Get("/steuerung?kreis=" + url.QueryEscape("Dresden, Stadt"))
+		if !strings.Contains(k.Body, "Dresden, Stadt") || !strings.Contains(k.Body, "nur Information") || !strings.Contains(k.Body, "in dieser Gemeinde nicht angeboten") {
+			t.Fatal("district view does not show Dresden's choices")
+		}
+		if c.Get("/steuerung?kreis=Atlantis").Status != 404 {
+			t.Fatal("unknown district")
+		}
+		if b := c.Get("/api/v1/availability").Body; !strings.Contains(b, `"ags":"14612000","name":"Dresden, Stadt","kreis":"Dresden, Stadt","availability":{"99024005000000":"not_offered","99050012104000":"information"`) {
+			t.Fatalf("availability API: %.400s", b)
+		}
 		// Leipzig is unaffected.
 		if r := c.Get("/antrag/neu?leistung=99050012104000&ags=14713000"); r.Status != 303 {
 			t.Fatalf("Leipzig: %d", r.Status)

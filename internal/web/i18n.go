@@ -28,6 +28,7 @@ var messages = map[string][2]string{
 	"footer.easy":           {"Leichte Sprache", "Easy language"},
 	"footer.imprint":        {"Impressum", "Imprint"},
 	"footer.privacy":        {"Datenschutz", "Privacy"},
+	"footer.steering":       {"E-Government-Karte", "E-government map"},
 	"footer.operator":       {"Ein Angebot für alle 418 Gemeinden des Freistaates Sachsen (Einer für Alle).", "A service for all 418 municipalities of the Free State of Saxony (One for all)."},
 
 	"home.title":           {"Verwaltung online erledigen", "Handle public services online"},
@@ -173,6 +174,14 @@ var messages = map[string][2]string{
 	"admin.services":        {"Leistungen in dieser Gemeinde", "Services in this municipality"},
 	"admin.services_hint":   {"Wie bietet die Gemeinde diese Leistungen an? „Online verfügbar“ lässt Anträge über diese Plattform zu.", "How does the municipality offer these services? \"Available online\" accepts applications through this platform."},
 	"admin.services_save":   {"Leistungen speichern", "Save services"},
+	"steering.title":           {"E-Government-Karte: Leistungen online in Sachsen", "E-government map: services online in Saxony"},
+	"steering.intro":           {"Welche Gemeinde bietet welche Leistung online an? Die Übersicht zeigt je Landkreis und kreisfreier Stadt, wie viele Gemeinden eine Leistung über diese Plattform annehmen.", "Which municipality offers which service online? Per district, the number of municipalities accepting a service through this platform."},
+	"steering.caption":         {"Gemeinden mit Online-Angebot je Kreis", "Municipalities offering the service online, per district"},
+	"steering.members_caption": {"Angebot der Gemeinden in %s", "Offers of the municipalities in %s"},
+	"steering.municipalities":  {"Gemeinden", "Municipalities"},
+	"steering.share":           {"%d von %d", "%d of %d"},
+	"steering.total":           {"Sachsen gesamt", "Saxony total"},
+	"steering.api":             {"Die Daten als JSON:", "The data as JSON:"},
 	"admin.audit":           {"Protokoll (neueste Einträge)", "Audit log (newest entries)"},
 
 	"staff.title": {"Sachbearbeitung", "Case work"},

@@ -42,6 +42,7 @@ func (s *Server) routeTable() []Route {
 		{Name: "impressum", Method: "GET", Pattern: "/impressum", Handler: s.infoPage("imprint")},
 		{Name: "datenschutz", Method: "GET", Pattern: "/datenschutz", Handler: s.infoPage("privacy")},
 		{Name: "services", Method: "GET", Pattern: "/leistungen", Handler: s.servicesSearch},
+		{Name: "steering", Method: "GET", Pattern: "/steuerung", Handler: s.steering},
 		{Name: "service", Method: "GET", Pattern: "/leistungen/{key}", Handler: s.serviceDetail},
 
 		// Online applications (drafts, steps, review, submit, receipt). GET /antrag/{id}/pruefen
@@ -121,6 +122,7 @@ func (s *Server) routeTable() []Route {
 		// API
 		{Name: "api_tenants", Method: "GET", Pattern: "/api/v1/tenants", API: true, Handler: s.apiTenants},
 		{Name: "api_tenant", Method: "GET", Pattern: "/api/v1/tenants/{ags}", API: true, Handler: s.apiTenant},
+		{Name: "api_availability", Method: "GET", Pattern: "/api/v1/availability", API: true, Handler: s.apiAvailability},
 		{Name: "api_services", Method: "GET", Pattern: "/api/v1/services", API: true, Handler: s.apiServices},
 		{Name: "api_delivery_message", Method: "GET", Pattern: "/api/v1/submissions/{id}/deliveries/{deliveryId}/message", API: true, Handler: s.apiDeliveryMessage},
 		{Name: "api_inbox", Method: "GET", Pattern: "/api/v1/inbox", Access: AccessToken, Scope: identity.ScopeInbox, API: true, Handler: s.apiInbox},

@@ -39,7 +39,7 @@ var roles = []string{"anon", "citizen", "member", "staff", "other", "admin", "ts
 var matrix = map[string]map[string]string{
 	// Public portal pages.
 	"home": {"*": "ok"}, "static": {"*": "ok"}, "barrierefreiheit": {"*": "ok"}, "leichte_sprache": {"*": "ok"},
-	"impressum": {"*": "ok"}, "datenschutz": {"*": "ok"}, "services": {"*": "ok"}, "service": {"*": "ok"},
+	"impressum": {"*": "ok"}, "datenschutz": {"*": "ok"}, "services": {"*": "ok"}, "steering": {"*": "ok"}, "api_availability": {"*": "ok"}, "service": {"*": "ok"},
 	"register_form": {"*": "ok"}, "register": {"*": "ok"}, "register_sent": {"*": "ok"}, "register_confirm": {"*": "ok"},
 	"login_form": {"*": "ok"}, "login": {"*": "any"}, "logout": {"*": "any"},
 	"reset_form": {"*": "ok"}, "reset_request": {"*": "ok"}, "reset_new_form": {"*": "ok"}, "reset_new": {"*": "ok"},
