@@ -188,6 +188,24 @@ func NewID() string {
 	return hex.EncodeToString(b)
 }
 
+// NewSortableID returns an identifier in the form of NewID (32 hex digits) whose first 48
+// bits are the Unix time in milliseconds and whose other 80 bits are random, like a UUIDv7.
+// Rows inserted in quick succession get neighbouring keys, so their index entries land on
+// the same few B-tree pages instead of one random page each: fewer pages written per
+// commit. Use it for record ids, not for secrets (sessions, tokens, one-time links): it
+// reveals when it was made, and guessing one still means guessing 80 random bits.
+func NewSortableID() string {
+	var b [16]byte
+	ms := uint64(time.Now().UnixMilli())
+	for i := range 6 {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	if _, err := rand.Read(b[6:]); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b[:])
+}
+
 // argon2id parameters (RFC 9106 second recommendation, memory reduced for small servers).
 const (
 	argonTime    = 2

@@ -1,6 +1,9 @@
 package identity
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestPassword(t *testing.T) {
 	h := HashPassword("richtig-langes-Passwort")
@@ -42,5 +45,24 @@ func TestScopes(t *testing.T) {
 	}
 	if _, err := ParseScopes(""); err == nil {
 		t.Fatal("empty scopes accepted")
+	}
+}
+
+func TestNewSortableID(t *testing.T) {
+	seen := map[string]bool{}
+	prev := ""
+	for range 1000 {
+		id := NewSortableID()
+		if len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
+			t.Fatalf("id %q is not 32 hex digits", id)
+		}
+		// The millisecond prefix never goes back; within a millisecond the order is random.
+		if id[:12] < prev {
+			t.Fatalf("time prefix went back: %s after %s", id[:12], prev)
+		}
+		if seen[id] {
+			t.Fatalf("duplicate id %s", id)
+		}
+		seen[id], prev = true, id[:12]
 	}
 }

@@ -78,7 +78,7 @@ func (p *Platform) wireCasework() error {
 	if err != nil {
 		return err
 	}
-	p.Casework = &casework.Service{Machines: machines, Templates: templates, NewID: identity.NewID}
+	p.Casework = &casework.Service{Machines: machines, Templates: templates, NewID: identity.NewSortableID}
 	return nil
 }
 
@@ -110,7 +110,7 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 		return nil, err
 	}
 	p.Directory = tenant.NewDirectory(ts)
-	p.Submissions = &submission.Service{Catalog: p.Catalog, Forms: p.Forms, Gemeinden: p.Directory, WZ: p.WZ, Now: cfg.Now, NewID: identity.NewID}
+	p.Submissions = &submission.Service{Catalog: p.Catalog, Forms: p.Forms, Gemeinden: p.Directory, WZ: p.WZ, Now: cfg.Now, NewID: identity.NewSortableID}
 	p.Renderer = &submission.Renderer{Catalog: p.Catalog, Forms: p.Forms}
 
 	p.Runner = &jobs.Runner{Store: cfg.DB, Worker: cfg.Worker, Now: cfg.Now, Log: cfg.Log, Workers: cfg.Workers, Poll: cfg.Poll, Lease: cfg.JobLease}

@@ -14,7 +14,7 @@ import (
 // inserted again (and no error is returned), so enqueueing is idempotent.
 func EnqueueJob(ctx context.Context, tx *Tx, j *jobs.Job, now time.Time) error {
 	if j.ID == "" {
-		j.ID = identity.NewID()
+		j.ID = identity.NewSortableID()
 	}
 	if j.MaxAttempts == 0 {
 		j.MaxAttempts = 25
