@@ -86,18 +86,25 @@ func Backoff(n int, r *rand.Rand) time.Duration {
 
 // Runner claims and runs jobs.
 type Runner struct {
-	Store    Store
-	Worker   string
-	Now      func() time.Time
-	Log      *slog.Logger
-	Workers  int           // concurrent handlers (default 4)
-	Poll     time.Duration // idle poll interval (default 500 ms)
-	Lease    time.Duration // lease per claim (default 2 min)
-	handlers map[string]Handler
-	wake     chan struct{}
-	freed    chan struct{} // a handler finished: a worker slot is free
-	rnd      *rand.Rand
-	mu       sync.Mutex
+	Store   Store
+	Worker  string
+	Now     func() time.Time
+	Log     *slog.Logger
+	Workers int           // concurrent handlers (default 4)
+	Poll    time.Duration // idle poll interval (default 500 ms)
+	Lease   time.Duration // lease per claim (default 2 min)
+	// Yield, when set, reports whether people are waiting for pages. While it does, handlers
+	// take turns: one runs at a time (handlers already running finish), so a backlog of
+	// background work does not take the cores from page requests. A handler waits at most
+	// YieldWait (default 100 ms) for its turn, so one slow handler (a recipient timing out)
+	// holds up the others by no more than that.
+	Yield     func() bool
+	YieldWait time.Duration
+	handlers  map[string]Handler
+	wake      chan struct{}
+	freed     chan struct{} // a handler finished: a worker slot is free
+	rnd       *rand.Rand
+	mu        sync.Mutex
 }
 
 // Register adds the handler for a job kind.
@@ -160,16 +167,34 @@ func (r *Runner) Run(ctx context.Context) {
 	for k := range r.handlers {
 		kinds = append(kinds, k)
 	}
+	yieldWait := r.YieldWait
+	if yieldWait <= 0 {
+		yieldWait = 100 * time.Millisecond
+	}
 	maxHeld := 2 * workers
 	queue := make(chan Job, maxHeld) // claimed, waiting for a worker; never full (held ≤ maxHeld)
 	var held atomic.Int64            // claimed and not finished
 	var wg sync.WaitGroup
+	yielding := make(chan struct{}, 1) // the one slot for handlers started while Yield reports true
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range queue {
+				turn := false
+				if r.Yield != nil && r.Yield() {
+					t := time.NewTimer(yieldWait)
+					select {
+					case yielding <- struct{}{}:
+						turn = true
+					case <-t.C:
+					}
+					t.Stop()
+				}
 				r.runOne(context.WithoutCancel(ctx), j)
+				if turn {
+					<-yielding
+				}
 				held.Add(-1)
 				select {
 				case r.freed <- struct{}{}:

@@ -145,6 +145,8 @@ func New(ctx context.Context, cfg Config) (*Platform, error) {
 	for kind, h := range p.Web.CaseJobs() {
 		p.Runner.Register(kind, h)
 	}
+	// Background work takes turns while people wait for pages (set before Run starts).
+	p.Runner.Yield = p.Web.PagesInFlight
 	return p, nil
 }
 

@@ -98,6 +98,10 @@ func (s *Server) outer(next http.Handler) http.Handler {
 func (s *Server) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		if !rt.API {
+			s.pagesInFlight.Add(1)
+			defer s.pagesInFlight.Add(-1)
+		}
 		sw, ok := w.(*statusWriter)
 		if !ok {
 			sw = &statusWriter{ResponseWriter: w}

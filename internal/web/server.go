@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -79,6 +80,16 @@ type Server struct {
 	formUI  *formui.Renderer // form steps and review pages of the portal's online procedures
 	mux     *http.ServeMux
 	metrics *metrics
+	// pagesInFlight counts requests to routes outside the API (pages and their static
+	// files) being served: the job runner yields while it is above zero (PagesInFlight).
+	pagesInFlight atomic.Int64
+}
+
+// PagesInFlight reports whether a portal page request is being served. The job runner
+// (jobs.Runner.Yield) takes it as the sign that people are waiting and lets background work
+// take turns; API clients are machines and do not slow the runner down.
+func (s *Server) PagesInFlight() bool {
+	return s.pagesInFlight.Load() > 0
 }
 
 // New builds the server; a broken template fails here, not in a request.
