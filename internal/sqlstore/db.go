@@ -167,6 +167,8 @@ type Tx struct {
 	tx    *sql.Tx
 	d     Dialect
 	audit []pendingAudit // written at commit (AppendAudit)
+	// batched are rows whose INSERT waits for the commit (PostgreSQL only, see insertRows).
+	batched []*batchedInsert
 	// dirVersion is the recipient directory version read in this transaction (DirectoryTx);
 	// 0: not read yet.
 	dirVersion int64
@@ -247,6 +249,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 	}()
 	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.flushRows(ctx); err != nil {
 		return err
 	}
 	if err = tx.flushAudit(ctx); err != nil {
@@ -383,4 +388,72 @@ func isUniqueViolation(err error) bool {
 	}
 	s := err.Error()
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "constraint failed: UNIQUE")
+}
+
+// batchedInsert is one multi-row INSERT collected across a transaction: head is everything up
+// to VALUES, row one row's placeholders, tail what follows the rows (ON CONFLICT …).
+type batchedInsert struct {
+	head, row, tail string
+	width           int
+	args            []any
+}
+
+// batchRowsPerStatement bounds the rows of one batched INSERT, which keeps the number of
+// distinct statement texts (each prepared and cached by pgx) small.
+const batchRowsPerStatement = 32
+
+// insertRows inserts rows (each len(args)/n values) with one multi-row INSERT. On
+// PostgreSQL, where every statement is a round trip, the rows wait for the commit and are
+// written together with those of the other submissions in the group (a few statements per
+// group instead of a few per submission); the commit still holds them, and an error fails
+// the transaction as it would have at once. Callers must not read the rows back in the same
+// transaction. On SQLite, where a statement costs no round trip, the rows are written at once.
+func (tx *Tx) insertRows(ctx context.Context, head, row, tail string, args []any) error {
+	width := strings.Count(row, "?")
+	if tx.d != Postgres {
+		q := make([]byte, 0, len(head)+len(tail)+len(args)/width*(len(row)+2))
+		q = append(q, head...)
+		for i := 0; i < len(args)/width; i++ {
+			if i > 0 {
+				q = append(q, ", "...)
+			}
+			q = append(q, row...)
+		}
+		q = append(q, tail...)
+		_, err := tx.Exec(ctx, string(q), args...)
+		return err
+	}
+	for _, b := range tx.batched {
+		if b.head == head && b.row == row && b.tail == tail {
+			b.args = append(b.args, args...)
+			return nil
+		}
+	}
+	tx.batched = append(tx.batched, &batchedInsert{head: head, row: row, tail: tail, width: width, args: append([]any(nil), args...)})
+	return nil
+}
+
+// flushRows writes the rows insertRows held back, in the order the statements were first
+// used.
+func (tx *Tx) flushRows(ctx context.Context) error {
+	for _, b := range tx.batched {
+		per := batchRowsPerStatement * b.width
+		for start := 0; start < len(b.args); start += per {
+			chunk := b.args[start:min(start+per, len(b.args))]
+			q := make([]byte, 0, len(b.head)+len(b.tail)+len(chunk)/b.width*(len(b.row)+2))
+			q = append(q, b.head...)
+			for i := 0; i < len(chunk)/b.width; i++ {
+				if i > 0 {
+					q = append(q, ", "...)
+				}
+				q = append(q, b.row...)
+			}
+			q = append(q, b.tail...)
+			if _, err := tx.Exec(ctx, string(q), chunk...); err != nil {
+				return err
+			}
+		}
+	}
+	tx.batched = nil
+	return nil
 }

@@ -39,9 +39,8 @@ func SaveRouting(ctx context.Context, tx *Tx, submissionID, ags string, rs []Rou
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO submission_routing (submission_id, tenant_ags, decisions, created_at) VALUES (?, ?, ?, ?)`,
-		submissionID, ags, b, FormatTime(now))
-	return err
+	return tx.insertRows(ctx, `INSERT INTO submission_routing (submission_id, tenant_ags, decisions, created_at) VALUES `, "(?, ?, ?, ?)", "",
+		[]any{submissionID, ags, b, FormatTime(now)})
 }
 
 // RoutingOf returns the stored decisions of a submission in decision order.
@@ -102,43 +101,35 @@ type NewDelivery struct {
 }
 
 // InsertDeliveries inserts deliveries and their jobs inside tx like InsertDelivery, with one
-// statement for all jobs and one for all deliveries.
+// multi-row statement for all jobs and one for all deliveries (on PostgreSQL at commit,
+// together with the other submissions of a group: Tx.insertRows).
 func InsertDeliveries(ctx context.Context, tx *Tx, ds []NewDelivery, now time.Time) error {
 	if len(ds) == 0 {
 		return nil
 	}
 	ts := FormatTime(now)
-	jq := make([]byte, 0, 200+len(ds)*40)
-	jq = append(jq, `INSERT INTO jobs (id, kind, tenant_ags, payload, state, run_at, attempts, max_attempts, unique_key, created_at, updated_at) VALUES `...)
 	jargs := make([]any, 0, len(ds)*9)
-	dq := make([]byte, 0, 300+len(ds)*60)
-	dq = append(dq, `INSERT INTO deliveries (id, submission_id, tenant_ags, office_ags, recipient_id, kind, connector, status, job_id, next_attempt_at, idempotency_key, message_uuid, batch, due_at, window_start, created_at, updated_at) VALUES `...)
 	dargs := make([]any, 0, len(ds)*17)
-	for i, nd := range ds {
+	for _, nd := range ds {
 		d := nd.Delivery
-		if i > 0 {
-			jq, dq = append(jq, ", "...), append(dq, ", "...)
-		}
 		jobID, run, jobRun := identity.NewSortableID(), FormatTime(nd.RunAt), ts
 		if !nd.RunAt.IsZero() {
 			jobRun = run
 		}
-		jq = append(jq, "(?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?)"...)
 		jargs = append(jargs, jobID, JobDeliver, d.TenantAGS, `{"delivery":"`+d.ID+`"}`, jobRun, 1000, "deliver:"+d.ID, ts, ts)
 		d.JobID, d.WindowStart, d.CreatedAt = jobID, now, now
 		if d.Status == "" {
 			d.Status = delivery.StatusQueued
 		}
-		dq = append(dq, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"...)
 		dargs = append(dargs, d.ID, d.SubmissionID, d.TenantAGS, d.OfficeAGS, d.RecipientID, string(d.Kind), string(d.Connector), string(d.Status), d.JobID, run,
 			d.IdempotencyKey, d.MessageUUID, d.Batch, fmtOpt(d.DueAt), ts, ts, ts)
 	}
-	jq = append(jq, " ON CONFLICT (unique_key) DO NOTHING"...)
-	if _, err := tx.Exec(ctx, string(jq), jargs...); err != nil {
+	if err := tx.insertRows(ctx, `INSERT INTO jobs (id, kind, tenant_ags, payload, state, run_at, attempts, max_attempts, unique_key, created_at, updated_at) VALUES `,
+		"(?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?)", " ON CONFLICT (unique_key) DO NOTHING", jargs); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, string(dq), dargs...)
-	return err
+	return tx.insertRows(ctx, `INSERT INTO deliveries (id, submission_id, tenant_ags, office_ags, recipient_id, kind, connector, status, job_id, next_attempt_at, idempotency_key, message_uuid, batch, due_at, window_start, created_at, updated_at) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "", dargs)
 }
 
 func fmtOpt(t time.Time) string {
