@@ -2,8 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"io"
-	"mime"
 	"net/http"
 	"slices"
 
@@ -158,18 +156,8 @@ type transitionRequest struct {
 // a 409 problem naming both states.
 func (s *Server) apiCaseTransition(w http.ResponseWriter, r *http.Request) error {
 	st := state(r)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		return &httpError{status: http.StatusUnsupportedMediaType, key: "error.invalid", detail: "Content-Type must be application/json"}
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		if isTooLarge(err) {
-			return err
-		}
-		return &httpError{status: 400, key: "error.invalid", detail: err.Error()}
-	}
 	var req transitionRequest
-	if err := decodeStrict(body, &req); err != nil {
+	if err := readJSON(r, &req); err != nil {
 		return err
 	}
 	c, err := s.apiCaseLoad(r)

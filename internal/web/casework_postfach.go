@@ -227,18 +227,14 @@ func (s *Server) postfachDecision(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ds, err := s.DB.CaseDecisions(r.Context(), c.TenantAGS, c.ID)
+	d, err := s.caseDecision(r, c)
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(ds, func(d casework.Decision) bool { return d.ID == r.PathValue("did") })
-	if i < 0 {
-		return errNotFound
-	}
-	if _, err := s.DB.RecordDecisionRead(r.Context(), c, ds[i].ID, state(r).user.ID, identity.NewID(), s.Now()); err != nil {
+	if _, err := s.DB.RecordDecisionRead(r.Context(), c, d.ID, state(r).user.ID, identity.NewID(), s.Now()); err != nil {
 		return err
 	}
-	return s.sendBlob(w, r, ds[i].BlobKey, "application/pdf", ds[i].Filename)
+	return s.sendBlob(w, r, d.BlobKey, "application/pdf", d.Filename)
 }
 
 // postfachFile sends an attachment of a message of the case (never a participating office's

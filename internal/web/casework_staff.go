@@ -493,6 +493,19 @@ func (s *Server) caseFile(w http.ResponseWriter, r *http.Request) error {
 	return s.sendBlob(w, r, f.BlobKey, f.ContentType, f.Filename)
 }
 
+// caseDecision finds the decision named by the path's {did} among the case's decisions.
+func (s *Server) caseDecision(r *http.Request, c *casework.Case) (casework.Decision, error) {
+	ds, err := s.DB.CaseDecisions(r.Context(), c.TenantAGS, c.ID)
+	if err != nil {
+		return casework.Decision{}, err
+	}
+	i := slices.IndexFunc(ds, func(d casework.Decision) bool { return d.ID == r.PathValue("did") })
+	if i < 0 {
+		return casework.Decision{}, errNotFound
+	}
+	return ds[i], nil
+}
+
 // caseDecisionFile sends an issued Bescheid to its office (no read receipt: that is the
 // applicant's).
 func (s *Server) caseDecisionFile(w http.ResponseWriter, r *http.Request) error {
@@ -500,13 +513,9 @@ func (s *Server) caseDecisionFile(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ds, err := s.DB.CaseDecisions(r.Context(), c.TenantAGS, c.ID)
+	d, err := s.caseDecision(r, c)
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(ds, func(d casework.Decision) bool { return d.ID == r.PathValue("did") })
-	if i < 0 {
-		return errNotFound
-	}
-	return s.sendBlob(w, r, ds[i].BlobKey, "application/pdf", ds[i].Filename)
+	return s.sendBlob(w, r, d.BlobKey, "application/pdf", d.Filename)
 }

@@ -167,19 +167,8 @@ type submitRequest struct {
 
 func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) error {
 	st := state(r)
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "application/json" {
-		return &httpError{status: http.StatusUnsupportedMediaType, key: "error.invalid", detail: "Content-Type must be application/json"}
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		if isTooLarge(err) {
-			return err
-		}
-		return &httpError{status: 400, key: "error.invalid", detail: err.Error()}
-	}
 	var req submitRequest
-	if err := decodeStrict(body, &req); err != nil {
+	if err := readJSON(r, &req); err != nil {
 		return err
 	}
 	var errs []apperr.FieldError
@@ -211,6 +200,22 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Location", "/api/v1/submissions/"+sub.ID)
 	return writeJSON(w, http.StatusCreated, submissionJSON(sub, false))
+}
+
+// readJSON reads a JSON request body into v: 415 for another content type, 413 over the
+// route's body limit, 400 for malformed JSON, 422 for unknown fields (see decodeStrict).
+func readJSON(r *http.Request, v any) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return &httpError{status: http.StatusUnsupportedMediaType, key: "error.invalid", detail: "Content-Type must be application/json"}
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		if isTooLarge(err) {
+			return err
+		}
+		return &httpError{status: 400, key: "error.invalid", detail: err.Error()}
+	}
+	return decodeStrict(body, v)
 }
 
 // decodeStrict decodes a JSON object, rejecting unknown fields with a pointer to them, and
