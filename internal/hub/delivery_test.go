@@ -329,3 +329,86 @@ func TestDeliveryThroughput(t *testing.T) {
 	t.Logf("%d deliveries (%d jobs) in %s: %.0f deliveries/s; bare signed POSTs %.0f/s; ratio %.1f×",
 		len(ds), n, hubTook.Round(time.Millisecond), float64(len(ds))/hubTook.Seconds(), float64(len(ds))/bare.Seconds(), hubTook.Seconds()/bare.Seconds())
 }
+
+// TestSubmissionDeliveriesShareAJob: the deliveries of a submission that are due together are
+// one job, sent side by side; when one recipient fails, only its message is tried again (the
+// others are not sent twice), each delivery keeps its own attempts, and the job finishes when
+// the last message is through. On both databases.
+func TestSubmissionDeliveriesShareAJob(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
+		ctx := context.Background()
+		ok := newRecipientServer(t, app.Clock)
+		flaky := newRecipientServer(t, app.Clock)
+		flaky.behave = func(n int, _ bool) behaviour {
+			if n <= 2 {
+				return fail503
+			}
+			return okApply
+		}
+		setAll(t, app, recipient.ConnectorHTTP, ok.URL())
+		tok := app.CreateToken(dresden, identity.ScopeSubmit, identity.ScopeRead)
+		id := file(t, app, tok, dresden, gewerbe.Sample(gewerbe.SampleNames()[0], app.Clock()))
+
+		ds := allDeliveries(t, app)
+		if len(ds) < 3 {
+			t.Fatalf("only %d deliveries", len(ds))
+		}
+		job := ds[0].JobID
+		for _, d := range ds {
+			if d.SubmissionID != id || d.JobID != job {
+				t.Fatalf("delivery %s: submission %s, job %s; want %s and one job %s", d.ID, d.SubmissionID, d.JobID, id, job)
+			}
+		}
+		j, err := app.DB.GetJob(ctx, job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p sqlstore.DeliverPayload
+		if err := json.Unmarshal(j.Payload, &p); err != nil || len(p.IDs()) != len(ds) {
+			t.Fatalf("job payload %s: %v", j.Payload, err)
+		}
+		// One recipient answers 503 twice.
+		bad := ds[0]
+		r, err := app.DB.GetRecipient(ctx, bad.RecipientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Endpoint = flaky.URL()
+		if err := app.DB.InTx(ctx, func(tx *sqlstore.Tx) error { return sqlstore.SaveRecipient(ctx, tx, &r, app.Clock()) }); err != nil {
+			t.Fatal(err)
+		}
+
+		app.RunJobs()
+		for _, d := range allDeliveries(t, app) {
+			want := delivery.StatusDelivered
+			if d.ID == bad.ID {
+				want = delivery.StatusRetrying
+			}
+			if d.Status != want || d.Attempts != 1 {
+				t.Errorf("after the first run, delivery to %s: %s after %d attempts; want %s after 1", d.RecipientID, d.Status, d.Attempts, want)
+			}
+		}
+		if j, _ := app.DB.GetJob(ctx, job); j.State != "queued" || j.Attempts != 1 {
+			t.Fatalf("job after a partial failure: %s, %d attempts; want queued for a retry", j.State, j.Attempts)
+		}
+		drain(t, app, 5*time.Minute, 20, nil)
+		for _, d := range allDeliveries(t, app) {
+			want := 1
+			if d.ID == bad.ID {
+				want = 3
+			}
+			if d.Status != delivery.StatusDelivered || d.Attempts != want {
+				t.Errorf("delivery to %s: %s after %d attempts; want delivered after %d", d.RecipientID, d.Status, d.Attempts, want)
+			}
+		}
+		if keys, effects := ok.effects(); keys != len(ds)-1 || effects != len(ds)-1 || ok.requests() != len(ds)-1 {
+			t.Errorf("the healthy recipients got %d requests, applied %d messages (%d effects); want %d each", ok.requests(), keys, effects, len(ds)-1)
+		}
+		if keys, _ := flaky.effects(); keys != 1 || flaky.requests() != 3 {
+			t.Errorf("the flaky recipient got %d requests and applied %d messages; want 3 and 1", flaky.requests(), keys)
+		}
+		if j, _ := app.DB.GetJob(ctx, job); j.State != "done" {
+			t.Errorf("job after the last delivery: %s", j.State)
+		}
+	})
+}

@@ -260,14 +260,58 @@ func sum(b []byte) string {
 // other connectors send it with its idempotency key. Every attempt is recorded. A failed
 // attempt is retried by the job runner with exponential back-off and jitter until the retry
 // window (Policy.RetryFor) has passed; then, or on a permanent error, the delivery is dead.
+//
+// A job covers one delivery (a replay or redirect) or the deliveries of a submission that are
+// due at the same time (sqlstore.InsertDeliveries); those are sent side by side, each with
+// its own attempt record and status. When they all succeed the runner completes the job; when
+// some failed, the job is retried after the back-off for those (delivered, offered and dead
+// ones are skipped); when every failure was permanent, the job is dead too.
 func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
-	var p struct {
-		Delivery string `json:"delivery"`
-	}
+	var p sqlstore.DeliverPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return jobs.Permanent(err)
 	}
-	d, err := h.DB.GetDelivery(ctx, p.Delivery)
+	ids := p.IDs()
+	switch len(ids) {
+	case 0:
+		return jobs.Permanent(errors.New("delivery job without deliveries"))
+	case 1:
+		return h.deliverOne(ctx, j, ids[0], true)
+	}
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = h.deliverOne(ctx, j, id, false)
+		}()
+	}
+	wg.Wait()
+	var retry, dead []error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case jobs.IsPermanent(err):
+			dead = append(dead, err)
+		default:
+			retry = append(retry, err)
+		}
+	}
+	if len(retry) > 0 {
+		return errors.Join(retry...)
+	}
+	if len(dead) > 0 {
+		return jobs.Permanent(errors.Join(dead...))
+	}
+	return nil
+}
+
+// deliverOne makes one attempt of one delivery of job j. With complete, a successful attempt
+// also completes j in its commit (the job covers only this delivery); in a job of several
+// deliveries, those settled earlier (delivered, offered, dead) are skipped.
+func (h *Hub) deliverOne(ctx context.Context, j jobs.Job, id string, complete bool) error {
+	d, err := h.DB.GetDelivery(ctx, id)
 	if err != nil {
 		if apperr.KindOf(err) == apperr.KindNotFound {
 			return jobs.Permanent(err)
@@ -276,6 +320,9 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 	}
 	if d.Status == delivery.StatusDelivered || d.Status == delivery.StatusOffered {
 		return nil // done earlier (e.g. a lease ran out after the attempt was recorded)
+	}
+	if !complete && d.Status == delivery.StatusDead {
+		return nil // settled in an earlier attempt of this job; a replay gets a job of its own
 	}
 	now := h.Now()
 	fail := func(t delivery.Target, body []byte, ct string, sendErr error, dur time.Duration) error {
@@ -316,8 +363,11 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 	}
 	res := sqlstore.AttemptResult{ContentType: msg.ContentType, Body: msg.Body,
 		Attempt: delivery.Attempt{At: now, Connector: t.Connector, Endpoint: t.Endpoint, BodySHA256: sum(msg.Body)}}
-	// A successful attempt completes its job in the same commit (jobs.MarkCompleted).
-	res.CompleteJob = j.ID
+	// A successful attempt completes its job in the same commit (jobs.MarkCompleted) when
+	// the job covers only this delivery.
+	if complete {
+		res.CompleteJob = j.ID
+	}
 	if t.Connector == recipient.ConnectorInbox {
 		res.Status, res.Attempt.Outcome = delivery.StatusOffered, delivery.OutcomeOffered
 		return h.recordSuccess(ctx, d.ID, res, now)

@@ -72,6 +72,12 @@ type permanent struct{ error }
 // Permanent marks an error as not worth retrying.
 func Permanent(err error) error { return permanent{err} }
 
+// IsPermanent reports whether err, or an error it wraps, was marked with Permanent.
+func IsPermanent(err error) bool {
+	var p permanent
+	return errors.As(err, &p)
+}
+
 // Backoff returns the delay before attempt n+1 (n ≥ 1): exponential from 10 s, capped at
 // 6 h, with ±20 % jitter. With the default 25 attempts a job is retried for more than 72 h.
 func Backoff(n int, r *rand.Rand) time.Duration {

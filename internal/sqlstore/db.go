@@ -39,11 +39,11 @@ type DB struct {
 	DSN     string // the data source as given (for backups and messages; may hold a password)
 
 	csrfKey []byte
-	group   groupCommit // concurrent Submit calls share a transaction
-	// attempts groups concurrent RecordAttempt calls into one transaction.
-	attempts txGroup
-	reads    stmtCache // prepared statements of the SQLite read pool
-	writes   stmtCache // prepared statements of the SQLite write connection
+	// group lets concurrent submissions and delivery attempts share one transaction and one
+	// commit (groupcommit.go).
+	group  txGroup
+	reads  stmtCache // prepared statements of the SQLite read pool
+	writes stmtCache // prepared statements of the SQLite write connection
 	// tenantCount holds the number of municipalities for a short time (CountTenants).
 	tenantCount countCache
 	// directory is the recipient directory held between changes (DirectoryTx).

@@ -18,7 +18,8 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/routing"
 )
 
-// JobDeliver is the job kind of one delivery attempt; its payload is {"delivery": id}.
+// JobDeliver is the job kind of delivery attempts; its payload is DeliverPayload:
+// {"delivery": id} or {"deliveries": [id, …]}.
 const JobDeliver = "delivery.send"
 
 // Routing is one stored routing decision.
@@ -102,34 +103,75 @@ type NewDelivery struct {
 
 // InsertDeliveries inserts deliveries and their jobs inside tx like InsertDelivery, with one
 // multi-row statement for all jobs and one for all deliveries (on PostgreSQL at commit,
-// together with the other submissions of a group: Tx.insertRows).
+// together with the other submissions of a group: Tx.insertRows). Deliveries due at the same
+// time share one job (payload {"deliveries": [ids]}): a submission's eight or so messages are
+// one job to insert, claim and complete instead of eight, and its handler sends them side
+// by side (hub.Deliver). Each delivery keeps its own attempts and status; a job whose
+// deliveries did not all succeed is retried for those that are left.
 func InsertDeliveries(ctx context.Context, tx *Tx, ds []NewDelivery, now time.Time) error {
 	if len(ds) == 0 {
 		return nil
 	}
 	ts := FormatTime(now)
-	jargs := make([]any, 0, len(ds)*9)
+	type jobGroup struct {
+		id, run, tenant string
+		ids             []string
+	}
+	var groups []*jobGroup
+	byRun := map[string]*jobGroup{}
 	dargs := make([]any, 0, len(ds)*17)
 	for _, nd := range ds {
 		d := nd.Delivery
-		jobID, run, jobRun := identity.NewSortableID(), FormatTime(nd.RunAt), ts
+		run, jobRun := FormatTime(nd.RunAt), ts
 		if !nd.RunAt.IsZero() {
 			jobRun = run
 		}
-		jargs = append(jargs, jobID, JobDeliver, d.TenantAGS, `{"delivery":"`+d.ID+`"}`, jobRun, 1000, "deliver:"+d.ID, ts, ts)
-		d.JobID, d.WindowStart, d.CreatedAt = jobID, now, now
+		g := byRun[jobRun]
+		if g == nil {
+			g = &jobGroup{id: identity.NewSortableID(), run: jobRun, tenant: d.TenantAGS}
+			byRun[jobRun] = g
+			groups = append(groups, g)
+		}
+		g.ids = append(g.ids, d.ID)
+		d.JobID, d.WindowStart, d.CreatedAt = g.id, now, now
 		if d.Status == "" {
 			d.Status = delivery.StatusQueued
 		}
 		dargs = append(dargs, d.ID, d.SubmissionID, d.TenantAGS, d.OfficeAGS, d.RecipientID, string(d.Kind), string(d.Connector), string(d.Status), d.JobID, run,
 			d.IdempotencyKey, d.MessageUUID, d.Batch, fmtOpt(d.DueAt), ts, ts, ts)
 	}
+	jargs := make([]any, 0, len(groups)*9)
+	for _, g := range groups {
+		payload, err := json.Marshal(DeliverPayload{Deliveries: g.ids})
+		if err != nil {
+			return err
+		}
+		// No unique key: the deliveries (unique per submission and recipient) are inserted
+		// in the same transaction, so the job cannot exist twice, and a NULL key keeps the
+		// unique index small.
+		jargs = append(jargs, g.id, JobDeliver, g.tenant, string(payload), g.run, 1000, nil, ts, ts)
+	}
 	if err := tx.insertRows(ctx, `INSERT INTO jobs (id, kind, tenant_ags, payload, state, run_at, attempts, max_attempts, unique_key, created_at, updated_at) VALUES `,
-		"(?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?)", " ON CONFLICT (unique_key) DO NOTHING", jargs); err != nil {
+		"(?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?)", "", jargs); err != nil {
 		return err
 	}
 	return tx.insertRows(ctx, `INSERT INTO deliveries (id, submission_id, tenant_ags, office_ags, recipient_id, kind, connector, status, job_id, next_attempt_at, idempotency_key, message_uuid, batch, due_at, window_start, created_at, updated_at) VALUES `,
 		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "", dargs)
+}
+
+// DeliverPayload is the payload of a JobDeliver job: one delivery (a replay or redirect) or
+// several due at the same time (a submission's deliveries).
+type DeliverPayload struct {
+	Delivery   string   `json:"delivery,omitempty"`
+	Deliveries []string `json:"deliveries,omitempty"`
+}
+
+// IDs returns the deliveries the job covers.
+func (p DeliverPayload) IDs() []string {
+	if p.Delivery != "" {
+		return append([]string{p.Delivery}, p.Deliveries...)
+	}
+	return p.Deliveries
 }
 
 func fmtOpt(t time.Time) string {
@@ -270,10 +312,11 @@ type AttemptResult struct {
 // RecordAttempt stores an attempt and moves the delivery to its new status in one
 // transaction. Offered deliveries also get their inbox row.
 //
-// Concurrent calls (the job runner's workers) share one transaction and one commit
-// (txGroup); each returns only after the commit that holds its attempt.
+// Concurrent calls (the job runner's workers) share one transaction and one commit with each
+// other and with concurrent submissions (txGroup); each returns only after the commit that
+// holds its attempt.
 func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, res AttemptResult, now time.Time) error {
-	return db.attempts.run(ctx, db, func(tx *Tx) error {
+	return db.group.run(ctx, db, func(ctx context.Context, tx *Tx) error {
 		var n int
 		var status, recipientID string
 		if err := tx.QueryRow(ctx, `SELECT attempts, status, recipient_id FROM deliveries WHERE id = ?`, deliveryID).Scan(&n, &status, &recipientID); err != nil {
@@ -316,7 +359,7 @@ func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, res AttemptR
 			return CompleteJobTx(ctx, tx, res.CompleteJob, now)
 		}
 		return nil
-	})
+	}, nil)
 }
 
 func insertAttempt(ctx context.Context, tx *Tx, deliveryID string, a delivery.Attempt) error {

@@ -27,7 +27,19 @@ type SubmitHook func(ctx context.Context, tx *Tx, s *submission.Submission) erro
 // and one durable commit for every submission waiting at that moment. Submit returns only
 // after the commit that holds its submission, so an acknowledgement still means durable.
 func (db *DB) Submit(ctx context.Context, p *submission.Prepared, js []jobs.Job, hooks ...SubmitHook) (sub *submission.Submission, existing bool, err error) {
-	return db.group.submit(ctx, db, p, js, hooks)
+	err = db.group.run(ctx, db, func(ctx context.Context, tx *Tx) error {
+		var err error
+		sub, existing, err = submitTx(ctx, tx, p, js, hooks)
+		return err
+	}, func(ctx context.Context) error {
+		var err error
+		sub, existing, err = db.submitAlone(ctx, p, js, hooks)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return sub, existing, nil
 }
 
 // submitAlone stores one submission in its own transaction.
