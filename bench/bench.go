@@ -37,12 +37,14 @@ type Options struct {
 	Duration      time.Duration // measured time per phase (ignored with Quick)
 	Warmup        time.Duration // unmeasured time before each phase; 0: a default
 	Drain         time.Duration // longest wait for background jobs between phases and for deliveries; 0: a default
-	Concurrency   int           // clients of the submit, baseline and deliver phases
+	Concurrency   int           // clients of the submit and baseline phases
 	BrowseClients int           // clients of the browse phase (default 50)
 	Out           string        // folder for the JSON results; empty: none written
 	PostgresURL   string        // server for the PostgreSQL run; empty: SQLite only
 	TempDir       string        // where the SQLite files and blobs go; empty: os.TempDir
 	Version       string
+	Workers       int       // background job workers of the application (default 8, as `rathaus serve`)
+	DeliverMsgs   float64   // deliver phase: offered messages per second (open loop); 0: 110 % of the target
 	CPUProfile    string    // when set, CPU profiles of the submit phase (there) and the deliver phase (….deliver.prof) on SQLite
 	Log           io.Writer // progress lines; nil: none
 }
@@ -96,6 +98,7 @@ type DBResult struct {
 	Ratio     float64  `json:"ratio"` // submit rps / baseline rps
 	Browse    Phase    `json:"browse"`
 	Deliver   Phase    `json:"deliver"`
+	Drain     Phase    `json:"drain"` // the hub working off the submit phase's backlog alone
 	Notes     []string `json:"notes,omitempty"`
 }
 
@@ -143,6 +146,12 @@ func (o *Options) defaults() {
 	}
 	if o.BrowseClients <= 0 {
 		o.BrowseClients = 50
+	}
+	if o.Workers <= 0 {
+		o.Workers = 8
+	}
+	if o.DeliverMsgs <= 0 {
+		o.DeliverMsgs = 1.1 * DefaultTargets.DeliverRPS
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -211,7 +220,7 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 		return nil, err
 	}
 	defer os.RemoveAll(blobDir)
-	a, err := startApp(ctx, d, blobDir, o.BrowseClients)
+	a, err := startApp(ctx, d, blobDir, o.BrowseClients, o.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -246,20 +255,8 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 	b.stop()
 	tr.CloseIdleConnections()
 
-	// Submit: the full path.
-	logf("submit: POST /api/v1/submissions, %d clients", o.Concurrency)
-	stopProfile := startProfile(o.CPUProfile, kind == sqlstore.SQLite)
-	res.Submit = load(ctx, "submit", o.Concurrency, o.Warmup, o.Duration, tr, postOp(a.url+"/api/v1/submissions", a.token, pool))
-	stopProfile()
-	if res.Baseline.RPS > 0 {
-		res.Ratio = round(res.Submit.RPS/res.Baseline.RPS, 3)
-	}
-	// Let the background work of the submit phase finish (bounded), so it does not weigh on
-	// the next phase unseen; what is left is reported.
-	t0 := time.Now()
-	left := a.drain(ctx, o.Drain)
-	res.Notes = append(res.Notes, fmt.Sprintf("background jobs after submit drained in %.1f s (%d left)", time.Since(t0).Seconds(), left))
-	tr.CloseIdleConnections()
+	// Phases that need a quiet system come first: the submit phase files submissions far
+	// faster than they can be delivered and leaves a backlog of some ten thousand jobs.
 
 	// Browse.
 	logf("browse: portal pages, %d clients with sessions", o.BrowseClients)
@@ -272,8 +269,8 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 	tr.CloseIdleConnections()
 
 	// Deliver.
-	logf("deliver: submissions at %d clients, messages to a local HTTP recipient", o.Concurrency)
-	stopProfile = startProfile(strings.TrimSuffix(o.CPUProfile, ".prof")+".deliver.prof", o.CPUProfile != "" && kind == sqlstore.SQLite)
+	logf("deliver: submissions at a fixed rate (%.0f messages/s offered), messages to a local HTTP recipient", o.DeliverMsgs)
+	stopProfile := startProfile(strings.TrimSuffix(o.CPUProfile, ".prof")+".deliver.prof", o.CPUProfile != "" && kind == sqlstore.SQLite)
 	res.Deliver, err = deliver(ctx, o, a, tr, pool)
 	stopProfile()
 	if errors.Is(err, errNoHub) {
@@ -281,8 +278,27 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 	} else if err != nil {
 		return nil, fmt.Errorf("deliver: %w", err)
 	}
+	tr.CloseIdleConnections()
 
-	for _, p := range []Phase{res.Baseline, res.Submit, res.Browse, res.Deliver} {
+	// Submit: the full path, at full concurrency.
+	logf("submit: POST /api/v1/submissions, %d clients", o.Concurrency)
+	stopProfile = startProfile(o.CPUProfile, kind == sqlstore.SQLite)
+	res.Submit = load(ctx, "submit", o.Concurrency, o.Warmup, o.Duration, tr, postOp(a.url+"/api/v1/submissions", a.token, pool))
+	stopProfile()
+	if res.Baseline.RPS > 0 {
+		res.Ratio = round(res.Submit.RPS/res.Baseline.RPS, 3)
+	}
+	tr.CloseIdleConnections()
+
+	// Drain: how fast the hub works off the submit phase's backlog alone (bounded).
+	if a.recv != nil {
+		logf("drain: the submit phase's backlog, nothing else running")
+		res.Drain = capacity(ctx, a, o.Duration)
+	} else {
+		res.Drain = Phase{Name: "drain", NA: true, Note: "n/a (integration hub not available)"}
+	}
+
+	for _, p := range []Phase{res.Baseline, res.Submit, res.Browse, res.Deliver, res.Drain} {
 		res.PeakRSSMB = max(res.PeakRSSMB, p.PeakRSSMB)
 	}
 	return res, nil
@@ -395,7 +411,7 @@ func Print(w io.Writer, rep *Report) {
 		fmt.Fprintf(w, "\n%s  (idle RSS %.0f MB, peak RSS %.0f MB, submit/baseline %.2f)\n", d.Database, d.IdleRSSMB, d.PeakRSSMB, d.Ratio)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "phase\tclients\tok\terrors\tper s\tp50 ms\tp95 ms\tp99 ms\tmax ms\tpeak RSS MB\t")
-		for _, p := range []Phase{d.Baseline, d.Submit, d.Deliver, d.Browse} {
+		for _, p := range []Phase{d.Baseline, d.Submit, d.Browse, d.Deliver, d.Drain} {
 			if p.NA {
 				fmt.Fprintf(tw, "%s\t\t\t\t%s\t\t\t\t\t\t\n", p.Name, "n/a")
 				continue
@@ -403,7 +419,7 @@ func Print(w io.Writer, rep *Report) {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t\n", p.Name, p.Concurrency, p.OK, p.Errors, p.RPS, p.P50ms, p.P95ms, p.P99ms, p.MaxMs, p.PeakRSSMB)
 		}
 		tw.Flush()
-		for _, p := range []Phase{d.Baseline, d.Submit, d.Deliver, d.Browse} {
+		for _, p := range []Phase{d.Baseline, d.Submit, d.Browse, d.Deliver, d.Drain} {
 			if p.Note != "" {
 				fmt.Fprintf(w, "  %s: %s\n", p.Name, p.Note)
 			}

@@ -55,6 +55,7 @@ func TestRunSQLite(t *testing.T) {
 			Submit    Phase   `json:"submit"`
 			Browse    Phase   `json:"browse"`
 			Deliver   Phase   `json:"deliver"`
+			Drain     Phase   `json:"drain"`
 		} `json:"databases"`
 		Summary map[string]any `json:"summary"`
 		Targets map[string]any `json:"targets"`
@@ -79,6 +80,18 @@ func TestRunSQLite(t *testing.T) {
 	}
 	if !d.Deliver.NA && d.Deliver.Messages == 0 {
 		t.Errorf("deliver measured nothing: %+v", d.Deliver)
+	}
+	// The deliver phase is an open loop at the offered rate: it knows the fan-out it measured
+	// and the answers of its submissions; the drain phase follows the submit phase.
+	if !d.Deliver.NA && (d.Deliver.Fanout < 1 || d.Deliver.OfferedMsgs != 3300 || d.Deliver.SubmitRPS <= 0 || d.Deliver.DelayP99ms < d.Deliver.DelayP50ms) {
+		t.Errorf("deliver phase lacks its open-loop figures: %+v", d.Deliver)
+	}
+	// (With four clients the runner may keep up during the submit phase: no backlog left.)
+	if d.Drain.Name != "drain" || d.Drain.RPS < 0 {
+		t.Errorf("drain phase: %+v", d.Drain)
+	}
+	if !strings.Contains(buf.String(), "drain") || !strings.Contains(buf.String(), "open loop") {
+		t.Errorf("table lacks the drain phase or the open-loop note:\n%s", buf.String())
 	}
 	for _, k := range []string{"submit_rps", "submit_p99_ms", "ratio", "deliver_rps", "browse_p99_ms", "rss_mb"} {
 		if _, ok := got.Summary[k]; !ok {

@@ -100,7 +100,7 @@ func (c *countingSender) Describe() string                               { retur
 // startApp migrates the fresh database, imports the municipalities, creates a submit token and
 // sessions for browse clients, and serves the platform on 127.0.0.1 with the settings of
 // `rathaus serve` (8 job workers, JSON access log — written to io.Discard, but formatted).
-func startApp(ctx context.Context, d *database, blobDir string, browseClients int) (*app, error) {
+func startApp(ctx context.Context, d *database, blobDir string, browseClients, workers int) (*app, error) {
 	db, err := sqlstore.Open(ctx, d.dsn)
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ func startApp(ctx context.Context, d *database, blobDir string, browseClients in
 	a.url = "http://" + ln.Addr().String()
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	p, err := platform.New(ctx, platform.Config{DB: db, Blobs: &blobstore.FS{Dir: blobDir}, Mail: a.mails, Log: log, Now: time.Now,
-		BaseURL: a.url, Worker: "bench", Workers: 8, RenderDelay: time.Minute})
+		BaseURL: a.url, Worker: "bench", Workers: workers, RenderDelay: time.Minute})
 	if err != nil {
 		ln.Close()
 		return fail(err)

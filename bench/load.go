@@ -29,9 +29,14 @@ type Phase struct {
 	P99ms       float64        `json:"p99_ms"`
 	MaxMs       float64        `json:"max_ms"`
 	PeakRSSMB   float64        `json:"peak_rss_mb"`
-	Messages    int            `json:"messages,omitempty"`     // deliver: messages delivered
-	DelayP50ms  float64        `json:"delay_p50_ms,omitempty"` // deliver: submit-to-delivered
-	DelayP99ms  float64        `json:"delay_p99_ms,omitempty"` // deliver: submit-to-delivered
+	Messages    int            `json:"messages,omitempty"`               // deliver: messages delivered
+	DelayP50ms  float64        `json:"delay_p50_ms,omitempty"`           // deliver: submit-to-delivered
+	DelayP99ms  float64        `json:"delay_p99_ms,omitempty"`           // deliver: submit-to-delivered
+	OfferedMsgs float64        `json:"offered_messages_per_s,omitempty"` // deliver: the open-loop load
+	Fanout      float64        `json:"fanout,omitempty"`                 // deliver: messages per submission
+	SubmitRPS   float64        `json:"submit_rps,omitempty"`             // deliver: submissions answered per second
+	SubmitP50ms float64        `json:"submit_p50_ms,omitempty"`          // deliver: answer time of the submissions
+	SubmitP99ms float64        `json:"submit_p99_ms,omitempty"`
 	Note        string         `json:"note,omitempty"`
 	NA          bool           `json:"not_available,omitempty"` // the phase could not run (deliver without the hub)
 }
