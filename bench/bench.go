@@ -45,7 +45,7 @@ type Options struct {
 	Version       string
 	Workers       int       // background job workers of the application (default 8, as `rathaus serve`)
 	DeliverMsgs   float64   // deliver phase: offered messages per second (open loop); 0: 110 % of the target
-	CPUProfile    string    // when set, CPU profiles of the submit phase (there) and the deliver phase (….deliver.prof) on SQLite
+	CPUProfile    string    // when set, CPU profiles of the submit phase (there), the deliver and browse phases (….deliver.prof, ….browse.prof) on SQLite
 	Log           io.Writer // progress lines; nil: none
 }
 
@@ -264,7 +264,9 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 	if err != nil {
 		return nil, err
 	}
+	stopBP := startProfile(strings.TrimSuffix(o.CPUProfile, ".prof")+".browse.prof", o.CPUProfile != "" && kind == sqlstore.SQLite)
 	res.Browse = load(ctx, "browse", o.BrowseClients, o.Warmup, o.Duration, tr, browseOp(a.url, a.sessions, pages))
+	stopBP()
 	res.Browse.Note = note
 	tr.CloseIdleConnections()
 

@@ -155,6 +155,7 @@ func startApp(ctx context.Context, d *database, blobDir string, browseClients, w
 	}
 	a.url = "http://" + ln.Addr().String()
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	platform.TuneGC() // as rathaus serve does
 	p, err := platform.New(ctx, platform.Config{DB: db, Blobs: &blobstore.FS{Dir: blobDir}, Mail: a.mails, Log: log, Now: time.Now,
 		BaseURL: a.url, Worker: "bench", Workers: workers, RenderDelay: time.Minute})
 	if err != nil {

@@ -106,6 +106,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, stdout io.Write
 	}
 	hostname, _ := os.Hostname()
 	blobs := &blobstore.FS{Dir: c.blobDir()}
+	platform.TuneGC()
 	p, err := platform.New(ctx, platform.Config{DB: db, Blobs: blobs, Mail: sender, Log: log, Now: time.Now, BaseURL: c.baseURL,
 		Worker: hostname + ":" + strconv.Itoa(os.Getpid()), Workers: c.workers, RenderDelay: c.renderDelay,
 		Delivery: c.hub.policy, PushTimeout: c.hub.pushTimeout, JobLease: c.hub.jobLease})

@@ -206,22 +206,30 @@ var messages = map[string][2]string{
 // T returns the text for key in lang, formatted with args. An unknown key returns the key
 // itself, so a missing text is visible, never silent.
 func T(lang, key string, args ...any) string {
+	s, ok := lookupMessage(lang, key)
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// lookupMessage returns the text of key in lang, unformatted.
+func lookupMessage(lang, key string) (string, bool) {
 	m, ok := messages[key]
 	if !ok {
 		if m, ok = antragMessages[key]; !ok {
 			if m, ok = integrationMessages[key]; !ok {
 				if m, ok = caseworkMessages[key]; !ok {
-					return key
+					return "", false
 				}
 			}
 		}
 	}
-	i := 0
 	if lang == "en" {
-		i = 1
+		return m[1], true
 	}
-	if len(args) > 0 {
-		return fmt.Sprintf(m[i], args...)
-	}
-	return m[i]
+	return m[0], true
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/submission"
 	"github.com/rathaus-egov/rathaus/internal/tenant"
 	"github.com/rathaus-egov/rathaus/internal/web/formui"
+	"github.com/rathaus-egov/rathaus/internal/web/tmplfold"
 	"github.com/rathaus-egov/rathaus/internal/wz"
 )
 
@@ -176,14 +177,32 @@ func (s *Server) loadTemplates() error {
 			},
 			"join": strings.Join,
 		}
-		base, err := template.New("base.html").Funcs(funcs).ParseFS(assets, "templates/base.html")
+		// Fixed texts ({{t "key"}} without arguments) are put into the source per language
+		// before parsing (tmplfold): the same bytes, without two reflective calls each per
+		// request.
+		source := func(file string) (string, error) {
+			b, err := assets.ReadFile(file)
+			if err != nil {
+				return "", err
+			}
+			return tmplfold.Fold(string(b), func(key string) (string, bool) { return lookupMessage(lang, key) }), nil
+		}
+		src, err := source("templates/base.html")
+		if err != nil {
+			return err
+		}
+		base, err := template.New("base.html").Funcs(funcs).Parse(src)
 		if err != nil {
 			return fmt.Errorf("template base: %w", err)
 		}
 		s.pages[lang] = map[string]*template.Template{}
 		for _, e := range entries {
 			name := strings.TrimSuffix(strings.TrimPrefix(path.Base(e), "page_"), ".html")
-			t, err := template.Must(base.Clone()).ParseFS(assets, e)
+			src, err := source(e)
+			if err != nil {
+				return err
+			}
+			t, err := template.Must(base.Clone()).New(path.Base(e)).Parse(src)
 			if err != nil {
 				return fmt.Errorf("template %s: %w", e, err)
 			}

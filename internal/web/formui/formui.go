@@ -18,9 +18,12 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"io/fs"
+	"path"
 	"strings"
 
 	"github.com/rathaus-egov/rathaus/internal/form"
+	"github.com/rathaus-egov/rathaus/internal/web/tmplfold"
 )
 
 //go:embed templates/*.tmpl
@@ -34,10 +37,22 @@ type Renderer struct {
 // New parses the templates once per language.
 func New() (*Renderer, error) {
 	r := &Renderer{byLang: map[string]*template.Template{}}
+	files, err := fs.Glob(templateFS, "templates/*.tmpl")
+	if err != nil {
+		return nil, err
+	}
 	for lang, msgs := range messages {
-		t, err := template.New("formui").Funcs(funcs(msgs)).ParseFS(templateFS, "templates/*.tmpl")
-		if err != nil {
-			return nil, fmt.Errorf("formui: %w", err)
+		t := template.New("formui").Funcs(funcs(msgs))
+		for _, f := range files {
+			b, err := templateFS.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			// Fixed texts are put into the source before parsing (see tmplfold).
+			src := tmplfold.Fold(string(b), func(key string) (string, bool) { s, ok := msgs[key]; return s, ok })
+			if _, err := t.New(path.Base(f)).Parse(src); err != nil {
+				return nil, fmt.Errorf("formui: %s: %w", f, err)
+			}
 		}
 		for _, name := range []string{"step", "review"} {
 			if t.Lookup(name) == nil {
