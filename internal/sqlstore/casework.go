@@ -24,9 +24,10 @@ func OpenCaseHook(svc *casework.Service) SubmitHook {
 			Leistung: s.Leistung, Reference: s.Reference, DisplayName: s.DisplayName, UserID: s.UserID, OrganisationID: s.OrganisationID}
 		ch := svc.NewCase(c, s.CreatedAt)
 		ts := FormatTime(s.CreatedAt)
-		if _, err := tx.Exec(ctx, `INSERT INTO cases (id, tenant_ags, office_id, submission_id, filed_ags, case_type, leistung, reference, display_name, search_name, status, user_id, organisation_id, status_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.TenantAGS, c.OfficeID, c.SubmissionID, c.FiledAGS, c.Type, c.Leistung, c.Reference, c.DisplayName, strings.ToLower(c.DisplayName), string(c.Status), c.UserID, c.OrganisationID, ts, ts, ts); err != nil {
+		// Batched at commit on PostgreSQL with the group's other cases (insertRows).
+		if err := tx.insertRows(ctx, `INSERT INTO cases (id, tenant_ags, office_id, submission_id, filed_ags, case_type, leistung, reference, display_name, search_name, status, user_id, organisation_id, status_at, created_at, updated_at) VALUES `,
+			"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "",
+			[]any{c.ID, c.TenantAGS, c.OfficeID, c.SubmissionID, c.FiledAGS, c.Type, c.Leistung, c.Reference, c.DisplayName, strings.ToLower(c.DisplayName), string(c.Status), c.UserID, c.OrganisationID, ts, ts, ts}); err != nil {
 			return err
 		}
 		return applyRows(ctx, tx, c, ch, "system", s.CreatedAt)
@@ -104,8 +105,9 @@ func boolInt(b bool) int {
 // applyRows inserts everything of a change except the case row itself.
 func applyRows(ctx context.Context, tx *Tx, c *casework.Case, ch *casework.Change, actor string, now time.Time) error {
 	for _, e := range ch.Events {
-		if _, err := tx.Exec(ctx, `INSERT INTO case_events (id, case_id, tenant_ags, at, kind, actor_id, actor_name, from_status, to_status, text, public) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.ID, c.ID, c.TenantAGS, FormatTime(e.At), e.Kind, e.ActorID, e.ActorName, string(e.From), string(e.To), e.Text, boolInt(e.Public)); err != nil {
+		if err := tx.insertRows(ctx, `INSERT INTO case_events (id, case_id, tenant_ags, at, kind, actor_id, actor_name, from_status, to_status, text, public) VALUES `,
+			"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "",
+			[]any{e.ID, c.ID, c.TenantAGS, FormatTime(e.At), e.Kind, e.ActorID, e.ActorName, string(e.From), string(e.To), e.Text, boolInt(e.Public)}); err != nil {
 			return err
 		}
 	}

@@ -151,8 +151,7 @@ func InsertDeliveries(ctx context.Context, tx *Tx, ds []NewDelivery, now time.Ti
 		// unique index small.
 		jargs = append(jargs, g.id, JobDeliver, g.tenant, string(payload), g.run, 1000, nil, ts, ts)
 	}
-	if err := tx.insertRows(ctx, `INSERT INTO jobs (id, kind, tenant_ags, payload, state, run_at, attempts, max_attempts, unique_key, created_at, updated_at) VALUES `,
-		"(?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?)", "", jargs); err != nil {
+	if err := tx.insertRows(ctx, jobsInsertHead, jobsInsertRow, "", jargs); err != nil {
 		return err
 	}
 	return tx.insertRows(ctx, `INSERT INTO deliveries (id, submission_id, tenant_ags, office_ags, recipient_id, kind, connector, status, job_id, next_attempt_at, idempotency_key, message_uuid, batch, due_at, window_start, created_at, updated_at) VALUES `,
@@ -317,40 +316,35 @@ type AttemptResult struct {
 // holds its attempt.
 func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, res AttemptResult, now time.Time) error {
 	return db.group.run(ctx, db, func(ctx context.Context, tx *Tx) error {
-		var n int
+		// One statement moves the delivery and tells the attempt's number: a delivered
+		// message is never moved back (a late duplicate, e.g. after a lease ran out while
+		// the first attempt was still running, keeps "delivered"); SET expressions see the
+		// row as it was, RETURNING as it is.
+		a := res.Attempt
+		ts := FormatTime(now)
+		q := `UPDATE deliveries SET attempts = attempts + 1, status = CASE WHEN status = 'delivered' THEN 'delivered' ELSE ? END,
+			connector = ?, last_error = ?, next_attempt_at = ?, updated_at = ?`
+		args := []any{string(res.Status), string(a.Connector), a.Error, fmtOpt(res.NextAt), ts}
+		if res.Body != nil {
+			q += `, content_type = ?, body = ?, body_sha256 = ?`
+			args = append(args, res.ContentType, string(res.Body), a.BodySHA256)
+		}
+		if res.Status == delivery.StatusDelivered {
+			q += `, delivered_at = CASE WHEN status = 'delivered' THEN delivered_at ELSE ? END`
+			args = append(args, FormatTime(a.At))
+		}
+		args = append(args, deliveryID)
 		var status, recipientID string
-		if err := tx.QueryRow(ctx, `SELECT attempts, status, recipient_id FROM deliveries WHERE id = ?`, deliveryID).Scan(&n, &status, &recipientID); err != nil {
+		if err := tx.QueryRow(ctx, q+` WHERE id = ? RETURNING attempts, status, recipient_id`, args...).Scan(&a.N, &status, &recipientID); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return apperr.NotFound("Zustellung")
 			}
 			return err
 		}
-		if delivery.Status(status) == delivery.StatusDelivered {
-			// A late duplicate (e.g. a lease ran out while the first attempt was still
-			// running): never move a delivered message back.
-			res.Status = delivery.StatusDelivered
-		}
-		a := res.Attempt
-		a.N = n + 1
 		if err := insertAttempt(ctx, tx, deliveryID, a); err != nil {
 			return err
 		}
-		ts := FormatTime(now)
-		q := `UPDATE deliveries SET attempts = ?, status = ?, connector = ?, last_error = ?, next_attempt_at = ?, updated_at = ?`
-		args := []any{a.N, string(res.Status), string(a.Connector), a.Error, fmtOpt(res.NextAt), ts}
-		if res.Body != nil {
-			q += `, content_type = ?, body = ?, body_sha256 = ?`
-			args = append(args, res.ContentType, string(res.Body), a.BodySHA256)
-		}
-		if res.Status == delivery.StatusDelivered && delivery.Status(status) != delivery.StatusDelivered {
-			q += `, delivered_at = ?`
-			args = append(args, FormatTime(a.At))
-		}
-		args = append(args, deliveryID)
-		if _, err := tx.Exec(ctx, q+` WHERE id = ?`, args...); err != nil {
-			return err
-		}
-		if res.Status == delivery.StatusOffered {
+		if delivery.Status(status) == delivery.StatusOffered {
 			if _, err := tx.Exec(ctx, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`, deliveryID, recipientID, ts); err != nil {
 				return err
 			}
@@ -366,9 +360,11 @@ func insertAttempt(ctx context.Context, tx *Tx, deliveryID string, a delivery.At
 	if len(a.Error) > 2000 {
 		a.Error = a.Error[:2000]
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO delivery_attempts (id, delivery_id, n, at, connector, endpoint, outcome, error, http_status, duration_ms, body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		identity.NewSortableID(), deliveryID, a.N, FormatTime(a.At), string(a.Connector), a.Endpoint, a.Outcome, a.Error, a.HTTPStatus, a.Duration.Milliseconds(), a.BodySHA256)
-	return err
+	// On PostgreSQL the row waits for the commit and joins the other attempts of the group in
+	// one multi-row INSERT (insertRows); nothing reads it back in the same transaction.
+	return tx.insertRows(ctx, `INSERT INTO delivery_attempts (id, delivery_id, n, at, connector, endpoint, outcome, error, http_status, duration_ms, body_sha256) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "",
+		[]any{identity.NewSortableID(), deliveryID, a.N, FormatTime(a.At), string(a.Connector), a.Endpoint, a.Outcome, a.Error, a.HTTPStatus, a.Duration.Milliseconds(), a.BodySHA256})
 }
 
 // Attempts returns every recorded attempt and event of a delivery, oldest first.

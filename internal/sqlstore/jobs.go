@@ -23,17 +23,22 @@ func EnqueueJob(ctx context.Context, tx *Tx, j *jobs.Job, now time.Time) error {
 		j.RunAt = now
 	}
 	var uk any
+	tail := ""
 	if j.UniqueKey != "" {
-		uk = j.UniqueKey
+		uk, tail = j.UniqueKey, " ON CONFLICT (unique_key) DO NOTHING"
 	}
 	ts := FormatTime(now)
-	q := `INSERT INTO jobs (id, kind, tenant_ags, payload, state, run_at, attempts, max_attempts, unique_key, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?)`
-	if j.UniqueKey != "" {
-		q += ` ON CONFLICT (unique_key) DO NOTHING`
-	}
-	_, err := tx.Exec(ctx, q, j.ID, j.Kind, j.TenantAGS, string(j.Payload), FormatTime(j.RunAt), j.MaxAttempts, uk, ts, ts)
-	return err
+	// On PostgreSQL the row waits for the commit and joins the group's other jobs in one
+	// multi-row INSERT (insertRows); callers do not read it back in the same transaction.
+	return tx.insertRows(ctx, jobsInsertHead, jobsInsertRow, tail,
+		[]any{j.ID, j.Kind, j.TenantAGS, string(j.Payload), FormatTime(j.RunAt), j.MaxAttempts, uk, ts, ts})
 }
+
+// The multi-row INSERT of jobs shared by EnqueueJob and InsertDeliveries.
+const (
+	jobsInsertHead = `INSERT INTO jobs (id, kind, tenant_ags, payload, state, run_at, attempts, max_attempts, unique_key, created_at, updated_at) VALUES `
+	jobsInsertRow  = "(?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?)"
+)
 
 // ClaimJobs implements jobs.Store. Jobs whose lease ran out are claimed first, then queued
 // jobs in run_at order. The two conditions are separate statements so that each uses its
