@@ -25,6 +25,8 @@ type RegisterEntry struct {
 
 // UpsertRegister records a notice as the newest about its business inside tx.
 func UpsertRegister(ctx context.Context, tx *Tx, e RegisterEntry) error {
+	// Not batched (insertRows): two submissions of one business in one group would upsert
+	// the same row twice in one statement, which PostgreSQL refuses.
 	_, err := tx.Exec(ctx, `INSERT INTO gewerbe_register (tenant_ags, gewerbebetrieb_id, submission_id, art, active, site_key, person_key, name_key, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_ags, gewerbebetrieb_id) DO UPDATE SET submission_id = excluded.submission_id,
 		art = excluded.art, active = excluded.active, site_key = excluded.site_key, person_key = excluded.person_key, name_key = excluded.name_key, updated_at = excluded.updated_at`,
@@ -98,9 +100,10 @@ type Rueckmeldung struct {
 func CreateRueckmeldung(ctx context.Context, tx *Tx, r *Rueckmeldung, now time.Time) error {
 	ts := FormatTime(now)
 	r.CreatedAt = now
-	_, err := tx.Exec(ctx, `INSERT INTO rueckmeldungen (id, from_submission_id, from_ags, to_ags, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (from_submission_id) DO NOTHING`, r.ID, r.FromSubmissionID, r.FromAGS, r.ToAGS, r.Status, ts, ts)
-	return err
+	// Batched like the submission it refers to (insertRows), which on PostgreSQL is written
+	// at commit: an immediate INSERT would fail its foreign key.
+	return tx.insertRows(ctx, `INSERT INTO rueckmeldungen (id, from_submission_id, from_ags, to_ags, status, created_at, updated_at) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?)", " ON CONFLICT (from_submission_id) DO NOTHING", []any{r.ID, r.FromSubmissionID, r.FromAGS, r.ToAGS, r.Status, ts, ts})
 }
 
 // ResolveRueckmeldung records the outcome inside tx.
