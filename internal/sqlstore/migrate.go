@@ -54,6 +54,12 @@ func (db *DB) migrations() ([]migration, error) {
 // Migrate applies every embedded migration not yet applied, each in its own transaction,
 // and returns the versions applied. Migrations are forward-only.
 func (db *DB) Migrate(ctx context.Context) ([]int, error) {
+	return db.migrateTo(ctx, 0)
+}
+
+// migrateTo applies the migrations up to version upTo (0: all); upgrade tests use it to build
+// a database as an older release left it.
+func (db *DB) migrateTo(ctx context.Context, upTo int) ([]int, error) {
 	if _, err := db.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
@@ -63,6 +69,9 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	}
 	var applied []int
 	for _, m := range ms {
+		if upTo > 0 && m.version > upTo {
+			break
+		}
 		err := db.InTx(ctx, func(tx *Tx) error {
 			if db.Dialect == Postgres {
 				// Serialise concurrent migrators (several nodes starting at once).
