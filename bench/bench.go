@@ -45,7 +45,7 @@ type Options struct {
 	Version       string
 	Workers       int       // background job workers of the application (default 8, as `rathaus serve`)
 	DeliverMsgs   float64   // deliver phase: offered messages per second (open loop); 0: 110 % of the target
-	CPUProfile    string    // when set, CPU profiles of the submit phase (there), the deliver and browse phases (….deliver.prof, ….browse.prof) on SQLite
+	CPUProfile    string    // when set, CPU profiles of the submit phase (there) and the deliver, browse and drain phases (….deliver.prof, ….browse.prof, ….drain.prof) on SQLite
 	Log           io.Writer // progress lines; nil: none
 }
 
@@ -295,7 +295,9 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 	// Drain: how fast the hub works off the submit phase's backlog alone (bounded).
 	if a.recv != nil {
 		logf("drain: the submit phase's backlog, nothing else running")
+		stopDP := startProfile(strings.TrimSuffix(o.CPUProfile, ".prof")+".drain.prof", o.CPUProfile != "" && kind == sqlstore.SQLite)
 		res.Drain = capacity(ctx, a, o.Duration)
+		stopDP()
 	} else {
 		res.Drain = Phase{Name: "drain", NA: true, Note: "n/a (integration hub not available)"}
 	}

@@ -26,7 +26,7 @@ writes the same as JSON to OUT (a timestamped file and latest.json).`, stderr)
 	workers := fs.Int("workers", 8, "background job workers of the application under test (as serve --workers)")
 	rate := fs.Float64("deliver-rate", 1.1*bench.DefaultTargets.DeliverRPS, "messages per second offered in the deliver phase (open loop)")
 	out := fs.String("out", "bench/results", "folder for the JSON results; empty: none")
-	cpuprofile := fs.String("cpuprofile", "", "write CPU profiles of the submit phase (FILE), the deliver and browse phases (FILE without .prof + .deliver.prof, .browse.prof) on SQLite")
+	cpuprofile := fs.String("cpuprofile", "", "write CPU profiles of the submit phase (FILE) and of the deliver, browse and drain phases (FILE without .prof + .deliver.prof, .browse.prof, .drain.prof) on SQLite")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
