@@ -460,3 +460,59 @@ func TestPurgeExpired(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionUserMemberships: the one-query session lookup returns every staff role and
+// business account once, in the order loadMemberships gives them, with two roles and two
+// business accounts (four joined rows), with none, and not for an expired session.
+func TestSessionUserMemberships(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		seedTenants(t, db)
+		staff := &identity.User{Email: "sb@leipzig.example", Name: "Sachbearbeiterin", Kind: identity.KindStaff, PasswordHash: "x",
+			Roles: []identity.StaffRole{{TenantAGS: "14713000", Role: "sachbearbeitung"}, {TenantAGS: "14612000", OfficeID: "o2", Role: "leitung"}}}
+		citizen := &identity.User{Email: "b@example.org", Name: "Bürger", Kind: identity.KindCitizen, PasswordHash: "x"}
+		var orgB, orgA string
+		err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			for _, u := range []*identity.User{staff, citizen} {
+				if err := sqlstore.CreateUser(ctx, tx, u, t0); err != nil {
+					return err
+				}
+			}
+			var err error
+			if orgB, err = sqlstore.CreateOrganisation(ctx, tx, "Bäckerei Beispiel GmbH", staff.ID, t0); err != nil {
+				return err
+			}
+			if orgA, err = sqlstore.CreateOrganisation(ctx, tx, "Aal & Co. KG", citizen.ID, t0); err != nil {
+				return err
+			}
+			return sqlstore.AddOrganisationMember(ctx, tx, orgA, staff.ID, "member", t0)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions := map[string]string{}
+		for _, u := range []*identity.User{staff, citizen} {
+			sid, h := identity.NewSecret("")
+			if err := db.CreateSession(ctx, sqlstore.Session{IDHash: h, UserID: u.ID, CSRF: "c", Lang: "de", CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			sessions[u.ID] = sid
+		}
+		_, u, err := db.SessionUser(ctx, identity.HashSecret(sessions[staff.ID]), t0.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantRoles := []identity.StaffRole{{TenantAGS: "14612000", OfficeID: "o2", Role: "leitung"}, {TenantAGS: "14713000", Role: "sachbearbeitung"}}
+		wantOrgs := []identity.Organisation{{ID: orgA, Name: "Aal & Co. KG", Role: "member"}, {ID: orgB, Name: "Bäckerei Beispiel GmbH", Role: "owner"}}
+		if fmt.Sprint(u.Roles) != fmt.Sprint(wantRoles) || fmt.Sprint(u.Organisations) != fmt.Sprint(wantOrgs) || u.Email != "sb@leipzig.example" {
+			t.Fatalf("staff: roles %v orgs %v; want %v and %v", u.Roles, u.Organisations, wantRoles, wantOrgs)
+		}
+		s, c, err := db.SessionUser(ctx, identity.HashSecret(sessions[citizen.ID]), t0.Add(time.Minute))
+		if err != nil || len(c.Roles) != 0 || len(c.Organisations) != 1 || c.Organisations[0].ID != orgA || s.UserID != citizen.ID || s.Lang != "de" {
+			t.Fatalf("citizen: %+v %+v %v", s, c, err)
+		}
+		if _, _, err := db.SessionUser(ctx, identity.HashSecret(sessions[citizen.ID]), t0.Add(2*time.Hour)); apperr.KindOf(err) != apperr.KindNotFound {
+			t.Fatalf("expired session: %v", err)
+		}
+	})
+}

@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,6 +88,17 @@ func (db *DB) loadUser(ctx context.Context, q string, arg any) (*identity.User, 
 		return nil, err
 	}
 	return u, db.loadMemberships(ctx, u)
+}
+
+// sortMemberships orders roles by municipality and role and business accounts by name, as
+// loadMemberships returns them.
+func sortMemberships(u *identity.User) {
+	slices.SortFunc(u.Roles, func(a, b identity.StaffRole) int {
+		return cmp.Or(strings.Compare(a.TenantAGS, b.TenantAGS), strings.Compare(a.Role, b.Role), strings.Compare(a.OfficeID, b.OfficeID))
+	})
+	slices.SortFunc(u.Organisations, func(a, b identity.Organisation) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
 }
 
 // loadMemberships reads a user's staff roles (by municipality, role) and organisations (by
@@ -216,23 +229,52 @@ func (db *DB) SessionUser(ctx context.Context, idHash string, now time.Time) (*S
 	var u identity.User
 	var kind, trust, verified, created string
 	var disabled int
-	err := db.QueryRow(ctx, `SELECT s.id_hash, s.user_id, s.csrf, s.lang, s.created_at, s.last_seen_at, s.expires_at,
-		u.id, u.email, u.name, u.password_hash, u.kind, u.trust_level, u.email_verified_at, u.disabled, u.lang, u.created_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?`, idHash, FormatTime(now)).
-		Scan(&s.IDHash, &s.UserID, &s.CSRF, &s.Lang, &c, &l, &e,
-			&u.ID, &u.Email, &u.Name, &u.PasswordHash, &kind, &trust, &verified, &disabled, &u.Lang, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, apperr.NotFound("Sitzung")
-	}
+	// One round trip for the session, its user and the user's staff roles and business
+	// accounts (every page asks this): the memberships are left-joined, so a user with two
+	// roles and one business account comes back as two rows, one without any as one row.
+	rows, err := db.Query(ctx, `SELECT s.id_hash, s.user_id, s.csrf, s.lang, s.created_at, s.last_seen_at, s.expires_at,
+		u.id, u.email, u.name, u.password_hash, u.kind, u.trust_level, u.email_verified_at, u.disabled, u.lang, u.created_at,
+		COALESCE(r.tenant_ags, ''), COALESCE(r.office_id, ''), COALESCE(r.role, ''), COALESCE(o.id, ''), COALESCE(o.name, ''), COALESCE(m.role, '')
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		LEFT JOIN staff_roles r ON r.user_id = u.id
+		LEFT JOIN organisation_members m ON m.user_id = u.id
+		LEFT JOIN organisations o ON o.id = m.organisation_id
+		WHERE s.id_hash = ? AND s.expires_at > ?`, idHash, FormatTime(now))
 	if err != nil {
 		return nil, nil, err
+	}
+	defer rows.Close()
+	found := false
+	roles := map[identity.StaffRole]bool{}
+	orgs := map[identity.Organisation]bool{}
+	for rows.Next() {
+		var r identity.StaffRole
+		var o identity.Organisation
+		if err := rows.Scan(&s.IDHash, &s.UserID, &s.CSRF, &s.Lang, &c, &l, &e,
+			&u.ID, &u.Email, &u.Name, &u.PasswordHash, &kind, &trust, &verified, &disabled, &u.Lang, &created,
+			&r.TenantAGS, &r.OfficeID, &r.Role, &o.ID, &o.Name, &o.Role); err != nil {
+			return nil, nil, err
+		}
+		found = true
+		if r.Role != "" && !roles[r] {
+			roles[r] = true
+			u.Roles = append(u.Roles, r)
+		}
+		if o.ID != "" && !orgs[o] {
+			orgs[o] = true
+			u.Organisations = append(u.Organisations, o)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, apperr.NotFound("Sitzung")
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = ParseTime(c), ParseTime(l), ParseTime(e)
 	u.Kind, u.TrustLevel = identity.Kind(kind), identity.TrustLevel(trust)
 	u.EmailVerifiedAt, u.CreatedAt, u.Disabled = ParseTime(verified), ParseTime(created), disabled != 0
-	if err := db.loadMemberships(ctx, &u); err != nil {
-		return nil, nil, err
-	}
+	sortMemberships(&u)
 	return &s, &u, nil
 }
 
