@@ -396,6 +396,9 @@ type batchedInsert struct {
 	head, row, tail string
 	width           int
 	args            []any
+	// keys maps the conflict key of an upserted row (upsertRows) to its row number, so a
+	// later upsert of the same key replaces the held row instead of adding a second one.
+	keys map[string]int
 }
 
 // batchRowsPerStatement bounds the rows of one batched INSERT, which keeps the number of
@@ -430,6 +433,30 @@ func (tx *Tx) insertRows(ctx context.Context, head, row, tail string, args []any
 		}
 	}
 	tx.batched = append(tx.batched, &batchedInsert{head: head, row: row, tail: tail, width: width, args: append([]any(nil), args...)})
+	return nil
+}
+
+// upsertRows is insertRows for an INSERT … ON CONFLICT (key) DO UPDATE whose first keyCols
+// values are the conflict key. PostgreSQL refuses to update one row twice in one statement,
+// so when the group already holds a row with the same key, the newer row replaces it — what
+// running the two upserts one after the other would have left.
+func (tx *Tx) upsertRows(ctx context.Context, head, row, tail string, keyCols int, args []any) error {
+	if tx.d != Postgres {
+		return tx.insertRows(ctx, head, row, tail, args)
+	}
+	key := fmt.Sprint(args[:keyCols]...)
+	for _, b := range tx.batched {
+		if b.head == head && b.row == row && b.tail == tail {
+			if i, ok := b.keys[key]; ok {
+				copy(b.args[i*b.width:(i+1)*b.width], args)
+				return nil
+			}
+			b.keys[key] = len(b.args) / b.width
+			b.args = append(b.args, args...)
+			return nil
+		}
+	}
+	tx.batched = append(tx.batched, &batchedInsert{head: head, row: row, tail: tail, width: len(args), args: append([]any(nil), args...), keys: map[string]int{key: 0}})
 	return nil
 }
 

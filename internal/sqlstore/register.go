@@ -25,13 +25,12 @@ type RegisterEntry struct {
 
 // UpsertRegister records a notice as the newest about its business inside tx.
 func UpsertRegister(ctx context.Context, tx *Tx, e RegisterEntry) error {
-	// Not batched (insertRows): two submissions of one business in one group would upsert
-	// the same row twice in one statement, which PostgreSQL refuses.
-	_, err := tx.Exec(ctx, `INSERT INTO gewerbe_register (tenant_ags, gewerbebetrieb_id, submission_id, art, active, site_key, person_key, name_key, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_ags, gewerbebetrieb_id) DO UPDATE SET submission_id = excluded.submission_id,
+	// On PostgreSQL held for the commit with the group's other entries; a second notice of
+	// the same business in the group replaces the first one's row (upsertRows).
+	return tx.upsertRows(ctx, `INSERT INTO gewerbe_register (tenant_ags, gewerbebetrieb_id, submission_id, art, active, site_key, person_key, name_key, updated_at) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT (tenant_ags, gewerbebetrieb_id) DO UPDATE SET submission_id = excluded.submission_id,
 		art = excluded.art, active = excluded.active, site_key = excluded.site_key, person_key = excluded.person_key, name_key = excluded.name_key, updated_at = excluded.updated_at`,
-		e.TenantAGS, e.GewerbebetriebID, e.SubmissionID, e.Art, b2i(e.Active), e.SiteKey, e.PersonKey, e.NameKey, FormatTime(e.UpdatedAt))
-	return err
+		2, []any{e.TenantAGS, e.GewerbebetriebID, e.SubmissionID, e.Art, b2i(e.Active), e.SiteKey, e.PersonKey, e.NameKey, FormatTime(e.UpdatedAt)})
 }
 
 const registerCols = `tenant_ags, gewerbebetrieb_id, submission_id, art, active, site_key, person_key, name_key, updated_at`

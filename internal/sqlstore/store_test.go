@@ -516,3 +516,40 @@ func TestSessionUserMemberships(t *testing.T) {
 		}
 	})
 }
+
+// TestRegisterUpsertTwiceInOneTransaction: two notices of one business written in one
+// transaction (as in one group commit) leave the second as the register entry; on PostgreSQL,
+// where the rows wait for the commit, the second replaces the first instead of making the
+// statement update one row twice.
+func TestRegisterUpsertTwiceInOneTransaction(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		seedTenants(t, db)
+		ts := sqlstore.FormatTime(t0)
+		err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			for i, id := range []string{"s1", "s2"} {
+				if _, err := tx.Exec(ctx, `INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, reference, status, data, digest, created_at, updated_at)
+					VALUES (?, '14612000', '14612000', 'o1', 'L', 'f', 1, ?, 'eingegangen', '{}', 'd', ?, ?)`, id, fmt.Sprintf("GEW-14612000-2026-%06d", i+1), ts, ts); err != nil {
+					return err
+				}
+			}
+			if err := sqlstore.UpsertRegister(ctx, tx, sqlstore.RegisterEntry{TenantAGS: "14612000", GewerbebetriebID: "b1", SubmissionID: "s1", Art: "anmeldung", Active: true, UpdatedAt: t0}); err != nil {
+				return err
+			}
+			if err := sqlstore.UpsertRegister(ctx, tx, sqlstore.RegisterEntry{TenantAGS: "14612000", GewerbebetriebID: "b2", SubmissionID: "s1", Art: "anmeldung", Active: true, UpdatedAt: t0}); err != nil {
+				return err
+			}
+			return sqlstore.UpsertRegister(ctx, tx, sqlstore.RegisterEntry{TenantAGS: "14612000", GewerbebetriebID: "b1", SubmissionID: "s2", Art: "abmeldung", Active: false, UpdatedAt: t0.Add(time.Second)})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := db.RegisterByID(ctx, "14612000", "b1")
+		if err != nil || e.SubmissionID != "s2" || e.Art != "abmeldung" || e.Active {
+			t.Fatalf("b1: %+v %v", e, err)
+		}
+		if e, err := db.RegisterByID(ctx, "14612000", "b2"); err != nil || e.SubmissionID != "s1" || !e.Active {
+			t.Fatalf("b2: %+v %v", e, err)
+		}
+	})
+}
