@@ -43,7 +43,7 @@ type Options struct {
 	PostgresURL   string        // server for the PostgreSQL run; empty: SQLite only
 	TempDir       string        // where the SQLite files and blobs go; empty: os.TempDir
 	Version       string
-	Workers       int       // background job workers of the application (default 8, as `rathaus serve`)
+	Workers       int       // background job workers of the application (default 16, as `rathaus serve`)
 	DeliverMsgs   float64   // deliver phase: offered messages per second (open loop); 0: 110 % of the target
 	CPUProfile    string    // when set, CPU profiles of the submit phase (there) and the deliver, browse and drain phases (….deliver.prof, ….browse.prof, ….drain.prof) on SQLite
 	Log           io.Writer // progress lines; nil: none
@@ -148,7 +148,7 @@ func (o *Options) defaults() {
 		o.BrowseClients = 50
 	}
 	if o.Workers <= 0 {
-		o.Workers = 8
+		o.Workers = 16
 	}
 	if o.DeliverMsgs <= 0 {
 		o.DeliverMsgs = 1.1 * DefaultTargets.DeliverRPS

@@ -51,8 +51,8 @@ seeds the 418 Saxon municipalities and demo accounts on first start, and listens
 	fs.StringVar(&c.smtp.Password, "smtp-password", envOr("RATHAUS_SMTP_PASSWORD", ""), "SMTP password (env RATHAUS_SMTP_PASSWORD)")
 	fs.StringVar(&c.smtp.From, "smtp-from", envOr("RATHAUS_SMTP_FROM", "rathaus@localhost"), "sender address of mails (env RATHAUS_SMTP_FROM)")
 	fs.StringVar(&c.smtp.TLS, "smtp-tls", envOr("RATHAUS_SMTP_TLS", ""), "none, starttls or tls (env RATHAUS_SMTP_TLS; default starttls with a user, else none)")
-	workers, _ := strconv.Atoi(envOr("RATHAUS_WORKERS", "8"))
-	fs.IntVar(&c.workers, "workers", workers, "concurrent background jobs in this process (env RATHAUS_WORKERS)")
+	workers, _ := strconv.Atoi(envOr("RATHAUS_WORKERS", "16"))
+	fs.IntVar(&c.workers, "workers", workers, "concurrent background jobs in this process; at an intake peak one at a time (env RATHAUS_WORKERS)")
 	renderDelay, err := time.ParseDuration(envOr("RATHAUS_RENDER_DELAY", "1m"))
 	if err != nil {
 		return usageError{"RATHAUS_RENDER_DELAY: " + err.Error()}

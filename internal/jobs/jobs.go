@@ -106,6 +106,11 @@ type Runner struct {
 	// holds up the others by no more than that.
 	Yield     func() bool
 	YieldWait time.Duration
+	// Throttle, when set, reports whether intake is at its peak (web.Server.IntakeBusy);
+	// while it does, at most ThrottledWorkers handlers start (default half of Workers);
+	// handlers already running finish. Background work steps back so accepting comes first.
+	Throttle         func() bool
+	ThrottledWorkers int
 	handlers  map[string]Handler
 	wake      chan struct{}
 	freed     chan struct{} // a handler finished: a worker slot is free
@@ -182,6 +187,11 @@ func (r *Runner) Run(ctx context.Context) {
 	var held atomic.Int64            // claimed and not finished
 	var wg sync.WaitGroup
 	yielding := make(chan struct{}, 1) // the one slot for handlers started while Yield reports true
+	throttled := r.ThrottledWorkers
+	if throttled <= 0 {
+		throttled = max(1, workers/2)
+	}
+	throttleSlots := make(chan struct{}, throttled) // slots for handlers started while Throttle reports true
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -197,9 +207,16 @@ func (r *Runner) Run(ctx context.Context) {
 					}
 					t.Stop()
 				}
+				slot := false
+				if !turn && r.Throttle != nil && r.Throttle() {
+					slot = r.throttleSlot(throttleSlots)
+				}
 				r.runOne(context.WithoutCancel(ctx), j)
 				if turn {
 					<-yielding
+				}
+				if slot {
+					<-throttleSlots
 				}
 				held.Add(-1)
 				select {
@@ -247,6 +264,24 @@ func (r *Runner) Run(ctx context.Context) {
 		// When the batch was full, more may be waiting: the next claim follows when workers
 		// free up (freed); otherwise new jobs arrive by Wake or the poll.
 		timer.Reset(poll)
+	}
+}
+
+// throttleSlot waits for one of the slots handlers take while Throttle reports true and
+// reports whether it took one; it stops waiting, without a slot, as soon as Throttle reports
+// false.
+func (r *Runner) throttleSlot(slots chan struct{}) bool {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case slots <- struct{}{}:
+			return true
+		case <-t.C:
+			if !r.Throttle() {
+				return false
+			}
+		}
 	}
 }
 

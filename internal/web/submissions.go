@@ -51,6 +51,8 @@ func (s *Server) responsibleOffice(ctx context.Context, ags string, l *catalog.L
 // submit validates and stores a submission and queues its deliveries. The
 // submission is committed when submit returns without error: only then may a receipt be shown.
 func (s *Server) submit(ctx context.Context, in submission.Input) (*submission.Submission, bool, error) {
+	s.submitsInFlight.Add(1)
+	defer s.submitsInFlight.Add(-1)
 	l, err := s.Submissions.Resolve(in.Leistung, in.AGS)
 	if err != nil {
 		return nil, false, err
