@@ -111,11 +111,11 @@ type Runner struct {
 	// handlers already running finish. Background work steps back so accepting comes first.
 	Throttle         func() bool
 	ThrottledWorkers int
-	handlers  map[string]Handler
-	wake      chan struct{}
-	freed     chan struct{} // a handler finished: a worker slot is free
-	rnd       *rand.Rand
-	mu        sync.Mutex
+	handlers         map[string]Handler
+	wake             chan struct{}
+	freed            chan struct{} // a handler finished: a worker slot is free
+	rnd              *rand.Rand
+	mu               sync.Mutex
 }
 
 // Register adds the handler for a job kind.
