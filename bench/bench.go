@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -151,7 +152,7 @@ func (o *Options) defaults() {
 		o.Workers = 16
 	}
 	if o.DeliverMsgs <= 0 {
-		o.DeliverMsgs = 1.1 * DefaultTargets.DeliverRPS
+		o.DeliverMsgs = math.Round(1.1 * DefaultTargets.DeliverRPS)
 	}
 	if o.Log == nil {
 		o.Log = io.Discard

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"time"
 
@@ -18,13 +19,14 @@ a bare handler committing one single-row insert with the same durability setting
 submission API at fixed concurrency, portal pages with 50 clients, delivery to a local HTTP
 recipient at a fixed offered load (submissions filed at a steady rate whose messages add up
 to --deliver-rate per second; delay from submit to delivered), and how fast the backlog the
-submit phase leaves is worked off with nothing else running (drain). Prints a table and, as the last line, the embedded default's summary;
-writes the same as JSON to OUT (a timestamped file and latest.json).`, stderr)
+submit phase leaves is worked off with nothing else running (drain). Prints a table and,
+as the last line, the embedded default's summary; writes the same as JSON to OUT (a
+timestamped file and latest.json).`, stderr)
 	quick := fs.Bool("quick", false, "short phases: the whole run takes under 60 s")
 	dur := fs.Duration("duration", 10*time.Second, "measured time per phase (ignored with --quick)")
 	conc := fs.Int("concurrency", 32, "clients of the submit and baseline phases")
 	workers := fs.Int("workers", 16, "background job workers of the application under test (as serve --workers)")
-	rate := fs.Float64("deliver-rate", 1.1*bench.DefaultTargets.DeliverRPS, "messages per second offered in the deliver phase (open loop)")
+	rate := fs.Float64("deliver-rate", math.Round(1.1*bench.DefaultTargets.DeliverRPS), "messages per second offered in the deliver phase (open loop)")
 	out := fs.String("out", "bench/results", "folder for the JSON results; empty: none")
 	cpuprofile := fs.String("cpuprofile", "", "write CPU profiles of the submit phase (FILE) and of the deliver, browse and drain phases (FILE without .prof + .deliver.prof, .browse.prof, .drain.prof) on SQLite")
 	if err := fs.Parse(args); err != nil {
