@@ -172,6 +172,9 @@ type Tx struct {
 	// dirVersion is the recipient directory version read in this transaction (DirectoryTx);
 	// 0: not read yet.
 	dirVersion int64
+	// counters are the reference counters this transaction locked, with the last number it
+	// handed out; written back at commit (nextReference, flushCounters).
+	counters map[counterKey]*heldCounter
 	writes     *stmtCache // SQLite: the write connection's prepared statements
 	unprepared []string   // statements run without a prepared statement (prepared after commit)
 }
@@ -249,6 +252,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 	}()
 	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.flushCounters(ctx); err != nil {
 		return err
 	}
 	if err = tx.flushRows(ctx); err != nil {

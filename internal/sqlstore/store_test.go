@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -550,6 +551,58 @@ func TestRegisterUpsertTwiceInOneTransaction(t *testing.T) {
 		}
 		if e, err := db.RegisterByID(ctx, "14612000", "b2"); err != nil || e.SubmissionID != "s1" || !e.Active {
 			t.Fatalf("b2: %+v %v", e, err)
+		}
+	})
+}
+
+// TestReferenceNumbersInOneTransaction: several submissions of two municipalities in one
+// transaction (a group commit) get consecutive numbers per municipality, the counters hold the
+// last number after the commit, and a rolled-back transaction gives its numbers back.
+func TestReferenceNumbersInOneTransaction(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		seedTenants(t, db)
+		next := func(tx *sqlstore.Tx, ags string) int64 {
+			t.Helper()
+			n, err := sqlstore.NextReference(ctx, tx, ags, "GEW", 2026)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		var got []int64
+		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			for _, ags := range []string{"14612000", "14713000", "14612000", "14612000", "14713000"} {
+				got = append(got, next(tx, ags))
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[1 1 2 3 2]" {
+			t.Fatalf("numbers in one transaction: %v", got)
+		}
+		rollback := errors.New("rolled back")
+		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			next(tx, "14612000")
+			next(tx, "14612000")
+			return rollback
+		}); !errors.Is(err, rollback) {
+			t.Fatal(err)
+		}
+		got = nil
+		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			got = append(got, next(tx, "14612000"), next(tx, "14713000"), next(tx, "14612000"))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[4 3 5]" {
+			t.Fatalf("after a rollback: %v, want [4 3 5]", got)
+		}
+		var last int64
+		if err := db.QueryRow(ctx, `SELECT last FROM reference_counters WHERE tenant_ags = '14612000' AND prefix = 'GEW' AND year = 2026`).Scan(&last); err != nil || last != 5 {
+			t.Fatalf("counter row: %d %v", last, err)
 		}
 	})
 }

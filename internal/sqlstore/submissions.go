@@ -109,10 +109,15 @@ func submitTx(ctx context.Context, tx *Tx, p *submission.Prepared, js []jobs.Job
 		s.Reference = submission.FormatReference(p.RefPrefix, s.TenantAGS, p.Year, n)
 		warnings, _ := json.Marshal(s.Warnings)
 		office, _ := json.Marshal(s.Office)
-		if _, err := tx.Exec(ctx, `INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, art, reference, status, data, digest, warnings, display_name, user_id, token_id, organisation_id, gewerbebetrieb_id, office_snapshot, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.ID, s.TenantAGS, s.OfficeAGS, s.OfficeID, s.Leistung, s.FormID, s.FormVersion, s.Art, s.Reference, s.Status, string(s.Data), s.Digest, string(warnings),
-			s.DisplayName, s.UserID, s.TokenID, s.OrganisationID, s.GewerbebetriebID, string(office), ts, ts); err != nil {
+		// On PostgreSQL the row waits for the commit with the group's other submissions
+		// (insertRows). Every row that refers to it is held the same way, and held rows are
+		// written in the order their statements were first used, so it comes first. An
+		// idempotent retry in the same group that looks it up fails the group, which is then
+		// written member by member.
+		if err := tx.insertRows(ctx, `INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, art, reference, status, data, digest, warnings, display_name, user_id, token_id, organisation_id, gewerbebetrieb_id, office_snapshot, created_at, updated_at) VALUES `,
+			"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "",
+			[]any{s.ID, s.TenantAGS, s.OfficeAGS, s.OfficeID, s.Leistung, s.FormID, s.FormVersion, s.Art, s.Reference, s.Status, string(s.Data), s.Digest, string(warnings),
+				s.DisplayName, s.UserID, s.TokenID, s.OrganisationID, s.GewerbebetriebID, string(office), ts, ts}); err != nil {
 			return err
 		}
 		for _, h := range hooks {
@@ -134,13 +139,58 @@ func submitTx(ctx context.Context, tx *Tx, p *submission.Prepared, js []jobs.Job
 // is locked until commit, so numbers have no gaps: a rolled-back submission rolls back its
 // number too.
 func nextReference(ctx context.Context, tx *Tx, ags, prefix string, year int) (int64, error) {
+	k := counterKey{ags, prefix, year}
+	if c := tx.counters[k]; c != nil {
+		// The row is locked by this transaction since its first number: count on here and
+		// write the last number back at commit (flushCounters), one statement per counter
+		// and group instead of one per submission.
+		c.last++
+		c.dirty = true
+		return c.last, nil
+	}
 	var last int64
 	err := tx.QueryRow(ctx, `UPDATE reference_counters SET last = last + 1 WHERE tenant_ags = ? AND prefix = ? AND year = ? RETURNING last`, ags, prefix, year).Scan(&last)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The first number of the year: a concurrent first insert is folded in by ON CONFLICT.
 		err = tx.QueryRow(ctx, `INSERT INTO reference_counters (tenant_ags, prefix, year, last) VALUES (?, ?, ?, 1) ON CONFLICT (tenant_ags, prefix, year) DO UPDATE SET last = reference_counters.last + 1 RETURNING last`, ags, prefix, year).Scan(&last)
 	}
-	return last, err
+	if err != nil {
+		return 0, err
+	}
+	if tx.counters == nil {
+		tx.counters = map[counterKey]*heldCounter{}
+	}
+	tx.counters[k] = &heldCounter{last: last}
+	return last, nil
+}
+
+// counterKey names a reference counter row.
+type counterKey struct {
+	ags, prefix string
+	year        int
+}
+
+// heldCounter is a reference counter locked by a transaction: the last number handed out,
+// and whether that is ahead of the row.
+type heldCounter struct {
+	last  int64
+	dirty bool
+}
+
+// flushCounters writes the numbers handed out after a counter's first one back to its row.
+// A rolled-back transaction rolls them back with everything else, so the numbers stay
+// without gaps.
+func (tx *Tx) flushCounters(ctx context.Context) error {
+	for k, c := range tx.counters {
+		if !c.dirty {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE reference_counters SET last = ? WHERE tenant_ags = ? AND prefix = ? AND year = ?`, c.last, k.ags, k.prefix, k.year); err != nil {
+			return err
+		}
+		c.dirty = false
+	}
+	return nil
 }
 
 const submissionCols = `id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, art, reference, status, data, digest, warnings, display_name, user_id, token_id, organisation_id, gewerbebetrieb_id, office_snapshot, created_at`
