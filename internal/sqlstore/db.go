@@ -174,7 +174,7 @@ type Tx struct {
 	dirVersion int64
 	// counters are the reference counters this transaction locked, with the last number it
 	// handed out; written back at commit (nextReference, flushCounters).
-	counters map[counterKey]*heldCounter
+	counters   map[counterKey]*heldCounter
 	writes     *stmtCache // SQLite: the write connection's prepared statements
 	unprepared []string   // statements run without a prepared statement (prepared after commit)
 }
