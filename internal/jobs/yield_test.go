@@ -36,23 +36,20 @@ func (s *queueStore) RetryJob(context.Context, string, time.Time, time.Time, str
 	return nil
 }
 
-// While Yield reports true, handlers take turns: never two at once.
-func TestRunnerYieldRunsOneHandlerAtATime(t *testing.T) {
-	const n = 40
+// mostAtOnce runs n jobs of kind "k" through r (Store, Worker, Now and Log are filled in),
+// each handler calling work, and returns how many handlers ran at the same time at most.
+func mostAtOnce(r *Runner, n int, work func()) int64 {
 	st := &queueStore{done: make(chan string, n)}
 	for i := range n {
 		st.jobs = append(st.jobs, Job{ID: strconv.Itoa(i), Kind: "k", MaxAttempts: 1})
 	}
-	r := &Runner{Store: st, Worker: "w", Now: time.Now, Log: slog.New(slog.DiscardHandler), Workers: 8,
-		Yield: func() bool { return true }, YieldWait: time.Hour}
+	r.Store, r.Worker, r.Now, r.Log = st, "w", time.Now, slog.New(slog.DiscardHandler)
 	var running, most atomic.Int64
 	r.Register("k", func(context.Context, Job) error {
 		c := running.Add(1)
 		for m := most.Load(); c > m && !most.CompareAndSwap(m, c); m = most.Load() {
 		}
-		for range 100 {
-			runtime.Gosched() // give the other workers every chance to overlap
-		}
+		work()
 		running.Add(-1)
 		return nil
 	})
@@ -64,7 +61,18 @@ func TestRunnerYieldRunsOneHandlerAtATime(t *testing.T) {
 	}
 	cancel()
 	<-finished
-	if m := most.Load(); m != 1 {
+	return most.Load()
+}
+
+// While Yield reports true, handlers take turns: never two at once.
+func TestRunnerYieldRunsOneHandlerAtATime(t *testing.T) {
+	r := &Runner{Workers: 8, Yield: func() bool { return true }, YieldWait: time.Hour}
+	m := mostAtOnce(r, 40, func() {
+		for range 100 {
+			runtime.Gosched() // give the other workers every chance to overlap
+		}
+	})
+	if m != 1 {
 		t.Fatalf("at most %d handlers ran at once while yielding, want 1", m)
 	}
 }
@@ -73,31 +81,9 @@ func TestRunnerYieldRunsOneHandlerAtATime(t *testing.T) {
 // workers do.
 func TestRunnerThrottle(t *testing.T) {
 	for _, throttle := range []bool{true, false} {
-		const n = 60
-		st := &queueStore{done: make(chan string, n)}
-		for i := range n {
-			st.jobs = append(st.jobs, Job{ID: strconv.Itoa(i), Kind: "k", MaxAttempts: 1})
-		}
-		r := &Runner{Store: st, Worker: "w", Now: time.Now, Log: slog.New(slog.DiscardHandler), Workers: 8,
-			Throttle: func() bool { return throttle }, ThrottledWorkers: 2}
-		var running, most atomic.Int64
-		r.Register("k", func(context.Context, Job) error {
-			c := running.Add(1)
-			for m := most.Load(); c > m && !most.CompareAndSwap(m, c); m = most.Load() {
-			}
-			time.Sleep(3 * time.Millisecond) // long enough for the other workers to overlap
-			running.Add(-1)
-			return nil
-		})
-		ctx, cancel := context.WithCancel(context.Background())
-		finished := make(chan struct{})
-		go func() { r.Run(ctx); close(finished) }()
-		for range n {
-			<-st.done
-		}
-		cancel()
-		<-finished
-		m := most.Load()
+		r := &Runner{Workers: 8, Throttle: func() bool { return throttle }, ThrottledWorkers: 2}
+		// Long enough for the other workers to overlap.
+		m := mostAtOnce(r, 60, func() { time.Sleep(3 * time.Millisecond) })
 		if throttle && m != 2 {
 			t.Fatalf("throttled: at most %d handlers ran at once, want 2", m)
 		}
