@@ -322,7 +322,7 @@ func (h *Hub) deliverOne(ctx context.Context, j jobs.Job, id string, complete bo
 		return nil // done earlier (e.g. a lease ran out after the attempt was recorded)
 	}
 	if !complete && d.Status == delivery.StatusDead {
-		return nil // settled in an earlier attempt of this job; a replay gets a job of its own
+		return nil // settled in an earlier attempt of this job; a replay sets it back to queued
 	}
 	now := h.Now()
 	fail := func(t delivery.Target, body []byte, ct string, sendErr error, dur time.Duration) error {
