@@ -51,17 +51,12 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	for len(entries) > 0 {
 		chunk := entries[:min(len(entries), auditChunk)]
 		entries = entries[len(chunk):]
-		q := make([]byte, 0, 120+len(chunk)*30)
-		q = append(q, `INSERT INTO audit_log (seq, at, actor, tenant_ags, action, object, detail, prev_hash, hash) VALUES `...)
 		args := make([]any, 0, len(chunk)*9)
-		for i, e := range chunk {
-			if i > 0 {
-				q = append(q, ", "...)
-			}
-			q = append(q, "(?, ?, ?, ?, ?, ?, ?, ?, ?)"...)
+		for _, e := range chunk {
 			args = append(args, e.Seq, FormatTime(e.At), e.Actor, e.TenantAGS, e.Action, e.Object, e.Detail, e.PrevHash, e.Hash)
 		}
-		if _, err := tx.Exec(ctx, string(q), args...); err != nil {
+		q := multiRowInsert(`INSERT INTO audit_log (seq, at, actor, tenant_ags, action, object, detail, prev_hash, hash) VALUES `, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", "", len(chunk))
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("audit append: %w", err)
 		}
 	}

@@ -418,52 +418,61 @@ const batchRowsPerStatement = 32
 // the transaction as it would have at once. Callers must not read the rows back in the same
 // transaction. On SQLite, where a statement costs no round trip, the rows are written at once.
 func (tx *Tx) insertRows(ctx context.Context, head, row, tail string, args []any) error {
+	return tx.holdRows(ctx, head, row, tail, 0, args)
+}
+
+// upsertRows is insertRows for an INSERT … ON CONFLICT (key) DO UPDATE of one row whose first
+// keyCols values are the conflict key. PostgreSQL refuses to update one row twice in one
+// statement, so when the group already holds a row with the same key, the newer row replaces
+// it — what running the two upserts one after the other would have left.
+func (tx *Tx) upsertRows(ctx context.Context, head, row, tail string, keyCols int, args []any) error {
+	return tx.holdRows(ctx, head, row, tail, keyCols, args)
+}
+
+// holdRows implements insertRows (keyCols 0) and upsertRows.
+func (tx *Tx) holdRows(ctx context.Context, head, row, tail string, keyCols int, args []any) error {
 	width := strings.Count(row, "?")
 	if tx.d != Postgres {
-		q := make([]byte, 0, len(head)+len(tail)+len(args)/width*(len(row)+2))
-		q = append(q, head...)
-		for i := 0; i < len(args)/width; i++ {
-			if i > 0 {
-				q = append(q, ", "...)
-			}
-			q = append(q, row...)
-		}
-		q = append(q, tail...)
-		_, err := tx.Exec(ctx, string(q), args...)
+		_, err := tx.Exec(ctx, multiRowInsert(head, row, tail, len(args)/width), args...)
 		return err
 	}
-	for _, b := range tx.batched {
-		if b.head == head && b.row == row && b.tail == tail {
-			b.args = append(b.args, args...)
-			return nil
+	var b *batchedInsert
+	for _, x := range tx.batched {
+		if x.head == head && x.row == row && x.tail == tail {
+			b = x
+			break
 		}
 	}
-	tx.batched = append(tx.batched, &batchedInsert{head: head, row: row, tail: tail, width: width, args: append([]any(nil), args...)})
+	if b == nil {
+		b = &batchedInsert{head: head, row: row, tail: tail, width: width}
+		tx.batched = append(tx.batched, b)
+	}
+	if keyCols > 0 {
+		key := fmt.Sprint(args[:keyCols]...)
+		if i, ok := b.keys[key]; ok {
+			copy(b.args[i*width:(i+1)*width], args)
+			return nil
+		}
+		if b.keys == nil {
+			b.keys = map[string]int{}
+		}
+		b.keys[key] = len(b.args) / width
+	}
+	b.args = append(b.args, args...)
 	return nil
 }
 
-// upsertRows is insertRows for an INSERT … ON CONFLICT (key) DO UPDATE whose first keyCols
-// values are the conflict key. PostgreSQL refuses to update one row twice in one statement,
-// so when the group already holds a row with the same key, the newer row replaces it — what
-// running the two upserts one after the other would have left.
-func (tx *Tx) upsertRows(ctx context.Context, head, row, tail string, keyCols int, args []any) error {
-	if tx.d != Postgres {
-		return tx.insertRows(ctx, head, row, tail, args)
-	}
-	key := fmt.Sprint(args[:keyCols]...)
-	for _, b := range tx.batched {
-		if b.head == head && b.row == row && b.tail == tail {
-			if i, ok := b.keys[key]; ok {
-				copy(b.args[i*b.width:(i+1)*b.width], args)
-				return nil
-			}
-			b.keys[key] = len(b.args) / b.width
-			b.args = append(b.args, args...)
-			return nil
+// multiRowInsert returns head, n copies of row separated by commas, and tail.
+func multiRowInsert(head, row, tail string, n int) string {
+	q := make([]byte, 0, len(head)+len(tail)+n*(len(row)+2))
+	q = append(q, head...)
+	for i := range n {
+		if i > 0 {
+			q = append(q, ", "...)
 		}
+		q = append(q, row...)
 	}
-	tx.batched = append(tx.batched, &batchedInsert{head: head, row: row, tail: tail, width: len(args), args: append([]any(nil), args...), keys: map[string]int{key: 0}})
-	return nil
+	return string(append(q, tail...))
 }
 
 // flushRows writes the rows insertRows held back, in the order the statements were first
@@ -473,16 +482,7 @@ func (tx *Tx) flushRows(ctx context.Context) error {
 		per := batchRowsPerStatement * b.width
 		for start := 0; start < len(b.args); start += per {
 			chunk := b.args[start:min(start+per, len(b.args))]
-			q := make([]byte, 0, len(b.head)+len(b.tail)+len(chunk)/b.width*(len(b.row)+2))
-			q = append(q, b.head...)
-			for i := 0; i < len(chunk)/b.width; i++ {
-				if i > 0 {
-					q = append(q, ", "...)
-				}
-				q = append(q, b.row...)
-			}
-			q = append(q, b.tail...)
-			if _, err := tx.Exec(ctx, string(q), chunk...); err != nil {
+			if _, err := tx.Exec(ctx, multiRowInsert(b.head, b.row, b.tail, len(chunk)/b.width), chunk...); err != nil {
 				return err
 			}
 		}

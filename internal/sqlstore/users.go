@@ -90,8 +90,8 @@ func (db *DB) loadUser(ctx context.Context, q string, arg any) (*identity.User, 
 	return u, db.loadMemberships(ctx, u)
 }
 
-// sortMemberships orders roles by municipality and role and business accounts by name, as
-// loadMemberships returns them.
+// sortMemberships orders staff roles by municipality, role and office and business accounts
+// by name, the order every reader of a user gets (loadMemberships, SessionUser).
 func sortMemberships(u *identity.User) {
 	slices.SortFunc(u.Roles, func(a, b identity.StaffRole) int {
 		return cmp.Or(strings.Compare(a.TenantAGS, b.TenantAGS), strings.Compare(a.Role, b.Role), strings.Compare(a.OfficeID, b.OfficeID))
@@ -101,19 +101,18 @@ func sortMemberships(u *identity.User) {
 	})
 }
 
-// loadMemberships reads a user's staff roles (by municipality, role) and organisations (by
-// name) with one query.
+// loadMemberships reads a user's staff roles and organisations with one query, in the order
+// of sortMemberships.
 func (db *DB) loadMemberships(ctx context.Context, u *identity.User) error {
-	rows, err := db.Query(ctx, `SELECT 'r', tenant_ags, office_id, role, tenant_ags, role FROM staff_roles WHERE user_id = ?
-		UNION ALL SELECT 'o', o.id, o.name, m.role, o.name, '' FROM organisation_members m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = ?
-		ORDER BY 1, 5, 6`, u.ID, u.ID)
+	rows, err := db.Query(ctx, `SELECT 'r', tenant_ags, office_id, role FROM staff_roles WHERE user_id = ?
+		UNION ALL SELECT 'o', o.id, o.name, m.role FROM organisation_members m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = ?`, u.ID, u.ID)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var kind, a, b, role, s1, s2 string
-		if err := rows.Scan(&kind, &a, &b, &role, &s1, &s2); err != nil {
+		var kind, a, b, role string
+		if err := rows.Scan(&kind, &a, &b, &role); err != nil {
 			return err
 		}
 		if kind == "r" {
@@ -122,7 +121,11 @@ func (db *DB) loadMemberships(ctx context.Context, u *identity.User) error {
 			u.Organisations = append(u.Organisations, identity.Organisation{ID: a, Name: b, Role: role})
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	sortMemberships(u)
+	return nil
 }
 
 // SetPassword replaces a user's password hash and ends all their sessions.
