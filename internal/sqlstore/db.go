@@ -39,8 +39,8 @@ type DB struct {
 	DSN     string // the data source as given (for backups and messages; may hold a password)
 
 	csrfKey []byte
-	// group lets concurrent submissions and delivery attempts share one transaction and one
-	// commit (groupcommit.go).
+	// group lets concurrent submissions, delivery attempts and job bookkeeping share one
+	// transaction and one commit (groupcommit.go).
 	group  txGroup
 	reads  stmtCache // prepared statements of the SQLite read pool
 	writes stmtCache // prepared statements of the SQLite write connection

@@ -9,8 +9,9 @@ import (
 // maxGroup bounds how many writes share one transaction.
 const maxGroup = 128
 
-// txGroup commits concurrent writes together: submissions (Submit) and delivery attempts
-// (RecordAttempt) share one queue, one transaction and one durable commit. Every submission
+// txGroup commits concurrent writes together: submissions (Submit), delivery attempts
+// (RecordAttempt) and the job runner's claims, completions and retries share one queue, one
+// transaction and one durable commit. Every submission
 // locks the same rows until commit — its tenant's reference counter and the audit head — and
 // on SQLite every commit is an fsync of the single writer that writes each page the
 // transaction touched, whether one row changed in it or fifty; one transaction per write
