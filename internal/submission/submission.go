@@ -182,7 +182,9 @@ func (s *Service) Prepare(in Input, off Office) (*Prepared, error) {
 		}
 		if a.Betrieb.GewerbebetriebID == "" {
 			// A new business gets its stable id here; notices about a known business carry it.
-			a.Betrieb.GewerbebetriebID = uuid.NewString()
+			// A time-ordered UUID (version 7): the register and the submissions index on it
+			// grow at their end instead of at a random page per notice.
+			a.Betrieb.GewerbebetriebID = uuid.Must(uuid.NewV7()).String()
 		}
 		canon, err := json.Marshal(a)
 		if err != nil {
