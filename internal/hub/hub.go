@@ -217,9 +217,18 @@ func (h *Hub) BuildMessage(d *delivery.Delivery, sub *submission.Submission, rec
 	if err != nil {
 		return delivery.Message{}, err
 	}
+	return h.buildMessage(d, sub, a, rec, conn)
+}
+
+// buildMessage is BuildMessage with the submission's notice decoded already; a is only read.
+func (h *Hub) buildMessage(d *delivery.Delivery, sub *submission.Submission, a *gewerbe.Anzeige, rec recipient.Recipient, conn recipient.Connector) (delivery.Message, error) {
 	filed := sub.CreatedAt.In(clock.Berlin)
 	office := xgewo.Office{AGS: sub.OfficeAGS, Name: sub.Office.Name, Strasse: sub.Office.Strasse, PLZ: sub.Office.PLZ, Ort: sub.Office.Ort, Email: sub.Office.Email, Telefon: sub.Office.Telefon}
-	x, j, err := xgewo.Build(xgewo.BuildInput{
+	build := xgewo.BuildXML
+	if rec.Format == recipient.FormatJSON {
+		build = xgewo.BuildJSON
+	}
+	m, err := build(xgewo.BuildInput{
 		Anzeige:          a,
 		Recipient:        xgewo.Recipient{Kind: d.Kind, ID: rec.ID, Name: rec.Name, Kennung: rec.Kennung, Email: rec.Email},
 		Author:           office,
@@ -232,10 +241,9 @@ func (h *Hub) BuildMessage(d *delivery.Delivery, sub *submission.Submission, rec
 	if err != nil {
 		return delivery.Message{}, err
 	}
-	m := x
 	ext := "xml"
 	if rec.Format == recipient.FormatJSON {
-		m, ext = j, "json"
+		ext = "json"
 	}
 	out := delivery.Message{DeliveryID: d.ID, MessageUUID: d.MessageUUID, IdempotencyKey: d.IdempotencyKey, Kind: d.Kind, Reference: sub.Reference, Art: sub.Art,
 		ContentType: m.ContentType, Body: m.Body, Filename: fmt.Sprintf("%s_%s_%s.%s", sub.Reference, d.Kind, d.MessageUUID, ext)}
@@ -272,11 +280,15 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 		return jobs.Permanent(err)
 	}
 	ids := p.IDs()
-	switch len(ids) {
-	case 0:
+	if len(ids) == 0 {
 		return jobs.Permanent(errors.New("delivery job without deliveries"))
-	case 1:
-		return h.deliverOne(ctx, j, ids[0], true)
+	}
+	todo, err := h.DB.DeliveriesToSend(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 1 {
+		return h.deliverOne(ctx, j, ids[0], todo, true)
 	}
 	errs := make([]error, len(ids))
 	var wg sync.WaitGroup
@@ -284,7 +296,7 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = h.deliverOne(ctx, j, id, false)
+			errs[i] = h.deliverOne(ctx, j, id, todo, false)
 		}()
 	}
 	wg.Wait()
@@ -307,17 +319,16 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 	return nil
 }
 
-// deliverOne makes one attempt of one delivery of job j. With complete, a successful attempt
-// also completes j in its commit (the job covers only this delivery); in a job of several
-// deliveries, those settled earlier (delivered, offered, dead) are skipped.
-func (h *Hub) deliverOne(ctx context.Context, j jobs.Job, id string, complete bool) error {
-	d, err := h.DB.GetDelivery(ctx, id)
-	if err != nil {
-		if apperr.KindOf(err) == apperr.KindNotFound {
-			return jobs.Permanent(err)
-		}
-		return err
+// deliverOne makes one attempt of delivery id of job j, read with its recipient in todo.
+// With complete, a successful attempt also completes j in its commit (the job covers only
+// this delivery); in a job of several deliveries, those settled earlier (delivered, offered,
+// dead) are skipped.
+func (h *Hub) deliverOne(ctx context.Context, j jobs.Job, id string, todo map[string]sqlstore.DeliveryToSend, complete bool) error {
+	x, ok := todo[id]
+	if !ok {
+		return jobs.Permanent(apperr.NotFound("Zustellung"))
 	}
+	d, rec := x.Delivery, x.Recipient
 	if d.Status == delivery.StatusDelivered || d.Status == delivery.StatusOffered {
 		return nil // done earlier (e.g. a lease ran out after the attempt was recorded)
 	}
@@ -345,10 +356,6 @@ func (h *Hub) deliverOne(ctx context.Context, j jobs.Job, id string, complete bo
 		}
 		return sendErr
 	}
-	rec, err := h.DB.GetRecipient(ctx, d.RecipientID)
-	if err != nil {
-		return err
-	}
 	t := target(d, rec)
 	sub, err := h.subs.get(ctx, h.DB, d.SubmissionID)
 	if err != nil {
@@ -357,7 +364,10 @@ func (h *Hub) deliverOne(ctx context.Context, j jobs.Job, id string, complete bo
 	if !rec.Active && d.ConnectorOverride == "" {
 		return fail(t, nil, "", &delivery.Error{Permanent: true, Err: errors.New("der Empfänger ist deaktiviert; bitte umleiten")}, 0)
 	}
-	msg, err := h.BuildMessage(d, sub, rec, t.Connector)
+	if sub.aerr != nil {
+		return fail(t, nil, "", &delivery.Error{Permanent: true, Err: sub.aerr}, 0)
+	}
+	msg, err := h.buildMessage(d, sub.sub, sub.a, rec, t.Connector)
 	if err != nil {
 		return fail(t, nil, "", &delivery.Error{Permanent: true, Err: err}, 0)
 	}
@@ -489,39 +499,48 @@ func (h *Hub) RouteZoll(ctx context.Context, tx *sqlstore.Tx, submissionID strin
 	return sqlstore.InsertDelivery(ctx, tx, dl, now, now)
 }
 
-// submissionCache keeps the last submissions read by Deliver: every submission has about
-// eight deliveries, usually attempted one after another. Submissions are never updated after
-// the commit that created them, so a kept copy cannot be stale.
+// submissionCache keeps the last submissions read by Deliver, with their notices decoded:
+// every submission has about eight deliveries, usually attempted one after another.
+// Submissions are never updated after the commit that created them, so a kept copy cannot
+// be stale; the kept notice is shared and only read (xgewo.Minimise copies what it uses).
 type submissionCache struct {
 	mu    sync.Mutex
-	m     map[string]*submission.Submission
+	m     map[string]cachedSubmission
 	order []string // insertion order; the oldest is evicted
+}
+
+type cachedSubmission struct {
+	sub  *submission.Submission
+	a    *gewerbe.Anzeige
+	aerr error // the stored data is no notice: a permanent error of every delivery
 }
 
 const submissionCacheSize = 256
 
-func (c *submissionCache) get(ctx context.Context, db *sqlstore.DB, id string) (*submission.Submission, error) {
+func (c *submissionCache) get(ctx context.Context, db *sqlstore.DB, id string) (cachedSubmission, error) {
 	c.mu.Lock()
-	sub, ok := c.m[id]
+	e, ok := c.m[id]
 	c.mu.Unlock()
 	if ok {
-		return sub, nil
+		return e, nil
 	}
 	sub, err := db.GetSubmission(ctx, id)
 	if err != nil {
-		return nil, err
+		return cachedSubmission{}, err
 	}
+	e = cachedSubmission{sub: sub}
+	e.a, e.aerr = sub.Anzeige()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = map[string]*submission.Submission{}
+		c.m = map[string]cachedSubmission{}
 	}
 	if _, ok := c.m[id]; !ok {
 		if len(c.order) >= submissionCacheSize {
 			delete(c.m, c.order[0])
 			c.order = c.order[1:]
 		}
-		c.m[id], c.order = sub, append(c.order, id)
+		c.m[id], c.order = e, append(c.order, id)
 	}
-	return sub, nil
+	return e, nil
 }

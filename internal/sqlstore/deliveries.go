@@ -244,6 +244,59 @@ func (db *DB) DeliveriesOf(ctx context.Context, submissionID string) ([]delivery
 	return ds, nil
 }
 
+// DeliveryToSend is a delivery with its recipient, as an attempt needs them.
+type DeliveryToSend struct {
+	Delivery  *delivery.Delivery
+	Recipient recipient.Recipient // without its areas (only routing uses them)
+}
+
+// DeliveriesToSend reads the deliveries of a delivery job with their recipients in one
+// query, keyed by delivery id; ids that do not exist are missing from the map. A job of a
+// submission's eight or so deliveries read each delivery and then its recipient, two or
+// three queries per message.
+func (db *DB) DeliveriesToSend(ctx context.Context, ids []string) (map[string]DeliveryToSend, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := db.Query(ctx, `SELECT `+deliveryCols+`, `+recipientColsOf("r")+` FROM deliveries d JOIN recipients r ON r.id = d.recipient_id LEFT JOIN jobs j ON j.id = d.job_id
+		WHERE d.id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]DeliveryToSend, len(ids))
+	for rows.Next() {
+		var rr recipientRow
+		d, err := scanDelivery(appendScan{rows, rr.dest()})
+		if err != nil {
+			return nil, err
+		}
+		out[d.ID] = DeliveryToSend{Delivery: d, Recipient: rr.recipient()}
+	}
+	return out, rows.Err()
+}
+
+// appendScan scans a row into the caller's destinations followed by more.
+type appendScan struct {
+	sc   interface{ Scan(...any) error }
+	more []any
+}
+
+func (a appendScan) Scan(dest ...any) error { return a.sc.Scan(append(dest, a.more...)...) }
+
+// recipientColsOf is recipientCols qualified with a table alias.
+func recipientColsOf(alias string) string {
+	cols := strings.Split(recipientCols, ", ")
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return strings.Join(cols, ", ")
+}
+
 // HasDelivery reports inside tx whether the submission has a delivery to the recipient.
 func HasDelivery(ctx context.Context, tx *Tx, submissionID, recipientID string) (bool, error) {
 	var n int

@@ -16,16 +16,31 @@ import (
 const recipientCols = `id, kind, name, tenant_ags, kennung, email, connector, endpoint, secret, content_type, waived, requested, active, note, updated_at`
 
 func scanRecipient(sc interface{ Scan(...any) error }) (recipient.Recipient, error) {
-	var r recipient.Recipient
-	var kind, conn, format, updated string
-	var waived, requested, active int
-	err := sc.Scan(&r.ID, &kind, &r.Name, &r.TenantAGS, &r.Kennung, &r.Email, &conn, &r.Endpoint, &r.Secret, &format, &waived, &requested, &active, &r.Note, &updated)
+	var x recipientRow
+	err := sc.Scan(x.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, apperr.NotFound("Empfänger")
+		return x.r, apperr.NotFound("Empfänger")
 	}
-	r.Kind, r.Connector, r.Format = routing.Kind(kind), recipient.Connector(conn), recipient.Format(format)
-	r.Waived, r.Requested, r.Active, r.UpdatedAt = waived == 1, requested == 1, active == 1, ParseTime(updated)
-	return r, err
+	return x.recipient(), err
+}
+
+// recipientRow receives the recipientCols of one row.
+type recipientRow struct {
+	r                          recipient.Recipient
+	kind, conn, format, update string
+	waived, requested, active  int
+}
+
+func (x *recipientRow) dest() []any {
+	r := &x.r
+	return []any{&r.ID, &x.kind, &r.Name, &r.TenantAGS, &r.Kennung, &r.Email, &x.conn, &r.Endpoint, &r.Secret, &x.format, &x.waived, &x.requested, &x.active, &r.Note, &x.update}
+}
+
+func (x *recipientRow) recipient() recipient.Recipient {
+	r := x.r
+	r.Kind, r.Connector, r.Format = routing.Kind(x.kind), recipient.Connector(x.conn), recipient.Format(x.format)
+	r.Waived, r.Requested, r.Active, r.UpdatedAt = x.waived == 1, x.requested == 1, x.active == 1, ParseTime(x.update)
+	return r
 }
 
 func b2i(b bool) int {

@@ -68,32 +68,68 @@ type BuildInput struct {
 // Build minimises the notice for the recipient kind and renders it as XML and as JSON. It fails
 // when the input is incomplete or the recipient kind receives no notices of this kind.
 func Build(in BuildInput) (xmlMsg Message, jsonMsg Message, err error) {
-	if err := check(in); err != nil {
-		return Message{}, Message{}, fmt.Errorf("xgewo: %w", err)
+	tree, err := prepare(&in)
+	if err != nil {
+		return Message{}, Message{}, err
 	}
-	kind := in.Recipient.Kind
-	minimised := Minimise(in.Anzeige, kind)
-	in.Anzeige = nil // from here on only the minimised copy is visible
-	tree := newTree(minimised, in)
+	if xmlMsg, err = encodeXML(tree, in); err != nil {
+		return Message{}, Message{}, err
+	}
+	if jsonMsg, err = encodeJSON(tree, in); err != nil {
+		return Message{}, Message{}, err
+	}
+	return xmlMsg, jsonMsg, nil
+}
 
+// BuildXML is Build for a recipient that takes XML: only that encoding is made (a delivery
+// needs one of the two, and each costs about as much as the rest of Build).
+func BuildXML(in BuildInput) (Message, error) {
+	tree, err := prepare(&in)
+	if err != nil {
+		return Message{}, err
+	}
+	return encodeXML(tree, in)
+}
+
+// BuildJSON is Build for a recipient that takes the JSON rendering.
+func BuildJSON(in BuildInput) (Message, error) {
+	tree, err := prepare(&in)
+	if err != nil {
+		return Message{}, err
+	}
+	return encodeJSON(tree, in)
+}
+
+// prepare checks the input and renders the minimised notice; afterwards in.Anzeige is nil,
+// so only the minimised copy is visible.
+func prepare(in *BuildInput) (*xMessage, error) {
+	if err := check(*in); err != nil {
+		return nil, fmt.Errorf("xgewo: %w", err)
+	}
+	minimised := Minimise(in.Anzeige, in.Recipient.Kind)
+	in.Anzeige = nil
+	return newTree(minimised, *in), nil
+}
+
+func encodeXML(tree *xMessage, in BuildInput) (Message, error) {
 	var xb bytes.Buffer
 	xb.WriteString(xml.Header)
 	enc := xml.NewEncoder(&xb)
 	enc.Indent("", "   ")
 	if err := enc.Encode(tree); err != nil {
-		return Message{}, Message{}, fmt.Errorf("xgewo: encode xml: %w", err)
+		return Message{}, fmt.Errorf("xgewo: encode xml: %w", err)
 	}
 	xb.WriteByte('\n')
+	return Message{ID: strings.ToLower(in.MessageUUID), Kind: in.Recipient.Kind, ContentType: ContentTypeXML, Body: xb.Bytes()}, nil
+}
 
+func encodeJSON(tree *xMessage, in BuildInput) (Message, error) {
 	jb, err := json.MarshalIndent(tree, "", "  ")
 	if err != nil {
-		return Message{}, Message{}, fmt.Errorf("xgewo: encode json: %w", err)
+		return Message{}, fmt.Errorf("xgewo: encode json: %w", err)
 	}
 	jb = append(jb, '\n')
-
-	id := strings.ToLower(in.MessageUUID)
-	return Message{ID: id, Kind: kind, ContentType: ContentTypeXML, Body: xb.Bytes()},
-		Message{ID: id, Kind: kind, ContentType: ContentTypeJSON, Body: jb}, nil
+	return Message{ID: strings.ToLower(in.MessageUUID), Kind: in.Recipient.Kind, ContentType: ContentTypeJSON, Body: jb}, nil
 }
 
 func check(in BuildInput) error {

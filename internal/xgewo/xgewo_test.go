@@ -141,6 +141,13 @@ func TestGolden(t *testing.T) {
 			if x.ContentType != ContentTypeXML || js.ContentType != ContentTypeJSON || x.ID != js.ID || x.Kind != j.kind {
 				t.Errorf("message headers: %+v / %+v", x, js)
 			}
+			// What a delivery builds (one format only) is byte for byte what Build gives.
+			if one, err := BuildXML(input(j.s.make(), j.kind)); err != nil || !bytes.Equal(one.Body, x.Body) || one.ContentType != x.ContentType || one.ID != x.ID {
+				t.Errorf("BuildXML differs from Build: %v", err)
+			}
+			if one, err := BuildJSON(input(j.s.make(), j.kind)); err != nil || !bytes.Equal(one.Body, js.Body) || one.ContentType != js.ContentType || one.ID != js.ID {
+				t.Errorf("BuildJSON differs from Build: %v", err)
+			}
 			parseXML(t, x.Body)
 			if !json.Valid(js.Body) {
 				t.Fatalf("invalid JSON")
