@@ -46,7 +46,7 @@ type Options struct {
 	Version       string
 	Workers       int       // background job workers of the application (default 16, as `rathaus serve`)
 	DeliverMsgs   float64   // deliver phase: offered messages per second (open loop); 0: 110 % of the target
-	CPUProfile    string    // when set, CPU profiles of the submit phase (there) and the deliver, browse and drain phases (….deliver.prof, ….browse.prof, ….drain.prof) on SQLite
+	CPUProfile    string    // when set, CPU profiles of the submit phase (there) and the deliver, browse and drain phases (….deliver.prof, ….browse.prof, ….drain.prof); PostgreSQL's as ….postgres.prof, ….postgres.deliver.prof …
 	Log           io.Writer // progress lines; nil: none
 }
 
@@ -265,7 +265,7 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 	if err != nil {
 		return nil, err
 	}
-	stopBP := startProfile(strings.TrimSuffix(o.CPUProfile, ".prof")+".browse.prof", o.CPUProfile != "" && kind == sqlstore.SQLite)
+	stopBP := startProfile(profilePath(o.CPUProfile, kind, ".browse"), o.CPUProfile != "")
 	res.Browse = load(ctx, "browse", o.BrowseClients, o.Warmup, o.Duration, tr, browseOp(a.url, a.sessions, pages))
 	stopBP()
 	res.Browse.Note = note
@@ -273,7 +273,7 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 
 	// Deliver.
 	logf("deliver: submissions at a fixed rate (%.0f messages/s offered), messages to a local HTTP recipient", o.DeliverMsgs)
-	stopProfile := startProfile(strings.TrimSuffix(o.CPUProfile, ".prof")+".deliver.prof", o.CPUProfile != "" && kind == sqlstore.SQLite)
+	stopProfile := startProfile(profilePath(o.CPUProfile, kind, ".deliver"), o.CPUProfile != "")
 	res.Deliver, err = deliver(ctx, o, a, tr, pool)
 	stopProfile()
 	if errors.Is(err, errNoHub) {
@@ -285,7 +285,7 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 
 	// Submit: the full path, at full concurrency.
 	logf("submit: POST /api/v1/submissions, %d clients", o.Concurrency)
-	stopProfile = startProfile(o.CPUProfile, kind == sqlstore.SQLite)
+	stopProfile = startProfile(profilePath(o.CPUProfile, kind, ""), o.CPUProfile != "")
 	res.Submit = load(ctx, "submit", o.Concurrency, o.Warmup, o.Duration, tr, postOp(a.url+"/api/v1/submissions", a.token, pool))
 	stopProfile()
 	if res.Baseline.RPS > 0 {
@@ -296,7 +296,7 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 	// Drain: how fast the hub works off the submit phase's backlog alone (bounded).
 	if a.recv != nil {
 		logf("drain: the submit phase's backlog, nothing else running")
-		stopDP := startProfile(strings.TrimSuffix(o.CPUProfile, ".prof")+".drain.prof", o.CPUProfile != "" && kind == sqlstore.SQLite)
+		stopDP := startProfile(profilePath(o.CPUProfile, kind, ".drain"), o.CPUProfile != "")
 		res.Drain = capacity(ctx, a, o.Duration)
 		stopDP()
 	} else {
@@ -376,6 +376,17 @@ func browseOp(base string, sessions []string, pages [][]string) op {
 
 // startProfile starts a CPU profile into path when path is set and on is true; the returned
 // function stops it.
+// profilePath names the profile of a phase ("" for submit, ".deliver", …) on a database:
+// FILE, FILE-without-.prof.deliver.prof … on SQLite; ….postgres.prof, ….postgres.deliver.prof
+// … on PostgreSQL.
+func profilePath(file string, kind sqlstore.Dialect, phase string) string {
+	base := strings.TrimSuffix(file, ".prof")
+	if kind != sqlstore.SQLite {
+		base += "." + string(kind)
+	}
+	return base + phase + ".prof"
+}
+
 func startProfile(path string, on bool) func() {
 	if path == "" || !on {
 		return func() {}

@@ -28,7 +28,7 @@ timestamped file and latest.json).`, stderr)
 	workers := fs.Int("workers", 16, "background job workers of the application under test (as serve --workers)")
 	rate := fs.Float64("deliver-rate", math.Round(1.1*bench.DefaultTargets.DeliverRPS), "messages per second offered in the deliver phase (open loop)")
 	out := fs.String("out", "bench/results", "folder for the JSON results; empty: none")
-	cpuprofile := fs.String("cpuprofile", "", "write CPU profiles of the submit phase (FILE) and of the deliver, browse and drain phases (FILE without .prof + .deliver.prof, .browse.prof, .drain.prof) on SQLite")
+	cpuprofile := fs.String("cpuprofile", "", "write CPU profiles of the submit phase (FILE) and of the deliver, browse and drain phases (FILE without .prof + .deliver.prof, .browse.prof, .drain.prof); on PostgreSQL FILE without .prof + .postgres.prof, .postgres.deliver.prof …")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
