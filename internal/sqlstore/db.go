@@ -169,6 +169,8 @@ type Tx struct {
 	audit []pendingAudit // written at commit (AppendAudit)
 	// batched are rows whose INSERT waits for the commit (PostgreSQL only, see insertRows).
 	batched []*batchedInsert
+	// attempts are delivery attempts waiting for the commit (PostgreSQL only, RecordAttempt).
+	attempts []heldAttempt
 	// dirVersion is the recipient directory version read in this transaction (DirectoryTx);
 	// 0: not read yet.
 	dirVersion int64
@@ -258,6 +260,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return err
 	}
 	if err = tx.flushRows(ctx); err != nil {
+		return err
+	}
+	if err = tx.flushAttempts(ctx); err != nil {
 		return err
 	}
 	if err = tx.flushAudit(ctx); err != nil {
@@ -479,14 +484,24 @@ func multiRowInsert(head, row, tail string, n int) string {
 // used.
 func (tx *Tx) flushRows(ctx context.Context) error {
 	for _, b := range tx.batched {
-		per := batchRowsPerStatement * b.width
-		for start := 0; start < len(b.args); start += per {
-			chunk := b.args[start:min(start+per, len(b.args))]
-			if _, err := tx.Exec(ctx, multiRowInsert(b.head, b.row, b.tail, len(chunk)/b.width), chunk...); err != nil {
-				return err
-			}
+		if err := tx.execRows(ctx, b.head, b.row, b.tail, b.args); err != nil {
+			return err
 		}
 	}
 	tx.batched = nil
+	return nil
+}
+
+// execRows writes rows (each as wide as row has placeholders) at once, in INSERTs of up to
+// batchRowsPerStatement rows.
+func (tx *Tx) execRows(ctx context.Context, head, row, tail string, args []any) error {
+	width := strings.Count(row, "?")
+	per := batchRowsPerStatement * width
+	for start := 0; start < len(args); start += per {
+		chunk := args[start:min(start+per, len(args))]
+		if _, err := tx.Exec(ctx, multiRowInsert(head, row, tail, len(chunk)/width), chunk...); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -376,55 +376,181 @@ type AttemptResult struct {
 // holds its attempt.
 func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, res AttemptResult, now time.Time) error {
 	return db.group.run(ctx, db, func(ctx context.Context, tx *Tx) error {
-		// One statement moves the delivery and tells the attempt's number: a delivered
-		// message is never moved back (a late duplicate, e.g. after a lease ran out while
-		// the first attempt was still running, keeps "delivered"); SET expressions see the
-		// row as it was, RETURNING as it is.
-		a := res.Attempt
-		ts := FormatTime(now)
-		q := `UPDATE deliveries SET attempts = attempts + 1, status = CASE WHEN status = 'delivered' THEN 'delivered' ELSE ? END,
-			connector = ?, last_error = ?, next_attempt_at = ?, updated_at = ?`
-		args := []any{string(res.Status), string(a.Connector), a.Error, fmtOpt(res.NextAt), ts}
-		if res.Body != nil {
-			q += `, content_type = ?, body = ?, body_sha256 = ?`
-			args = append(args, res.ContentType, string(res.Body), a.BodySHA256)
-		}
-		if res.Status == delivery.StatusDelivered {
-			q += `, delivered_at = CASE WHEN status = 'delivered' THEN delivered_at ELSE ? END`
-			args = append(args, FormatTime(a.At))
-		}
-		args = append(args, deliveryID)
-		var status, recipientID string
-		if err := tx.QueryRow(ctx, q+` WHERE id = ? RETURNING attempts, status, recipient_id`, args...).Scan(&a.N, &status, &recipientID); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return apperr.NotFound("Zustellung")
-			}
-			return err
-		}
-		if err := insertAttempt(ctx, tx, deliveryID, a); err != nil {
-			return err
-		}
-		if delivery.Status(status) == delivery.StatusOffered {
-			if _, err := tx.Exec(ctx, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`, deliveryID, recipientID, ts); err != nil {
-				return err
-			}
-		}
-		if res.CompleteJob != "" {
-			return CompleteJobTx(ctx, tx, res.CompleteJob, now)
-		}
-		return nil
+		return recordAttemptTx(ctx, tx, deliveryID, res, now)
 	}, nil)
 }
 
-func insertAttempt(ctx context.Context, tx *Tx, deliveryID string, a delivery.Attempt) error {
+// recordAttemptTx is RecordAttempt inside tx.
+func recordAttemptTx(ctx context.Context, tx *Tx, deliveryID string, res AttemptResult, now time.Time) error {
+	if tx.d == Postgres {
+		// The attempt waits for the commit and is written with the group's other attempts:
+		// one UPDATE … FROM (VALUES …) for all of them (flushAttempts) instead of a round
+		// trip each.
+		tx.attempts = append(tx.attempts, heldAttempt{deliveryID, res, now})
+	} else if err := recordAttempt(ctx, tx, deliveryID, res, now); err != nil {
+		return err
+	}
+	if res.CompleteJob != "" {
+		return CompleteJobTx(ctx, tx, res.CompleteJob, now)
+	}
+	return nil
+}
+
+// recordAttempt writes one attempt at once (SQLite, where a statement costs no round trip).
+func recordAttempt(ctx context.Context, tx *Tx, deliveryID string, res AttemptResult, now time.Time) error {
+	// One statement moves the delivery and tells the attempt's number: a delivered message
+	// is never moved back (a late duplicate, e.g. after a lease ran out while the first
+	// attempt was still running, keeps "delivered"); SET expressions see the row as it was,
+	// RETURNING as it is.
+	a := res.Attempt
+	ts := FormatTime(now)
+	q := `UPDATE deliveries SET attempts = attempts + 1, status = CASE WHEN status = 'delivered' THEN 'delivered' ELSE ? END,
+		connector = ?, last_error = ?, next_attempt_at = ?, updated_at = ?`
+	args := []any{string(res.Status), string(a.Connector), a.Error, fmtOpt(res.NextAt), ts}
+	if res.Body != nil {
+		q += `, content_type = ?, body = ?, body_sha256 = ?`
+		args = append(args, res.ContentType, string(res.Body), a.BodySHA256)
+	}
+	if res.Status == delivery.StatusDelivered {
+		q += `, delivered_at = CASE WHEN status = 'delivered' THEN delivered_at ELSE ? END`
+		args = append(args, FormatTime(a.At))
+	}
+	args = append(args, deliveryID)
+	var status, recipientID string
+	if err := tx.QueryRow(ctx, q+` WHERE id = ? RETURNING attempts, status, recipient_id`, args...).Scan(&a.N, &status, &recipientID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.NotFound("Zustellung")
+		}
+		return err
+	}
+	if err := insertAttempt(ctx, tx, deliveryID, a); err != nil {
+		return err
+	}
+	if delivery.Status(status) == delivery.StatusOffered {
+		_, err := tx.Exec(ctx, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`, deliveryID, recipientID, ts)
+		return err
+	}
+	return nil
+}
+
+// heldAttempt is an attempt waiting for its transaction's commit (PostgreSQL).
+type heldAttempt struct {
+	deliveryID string
+	res        AttemptResult
+	now        time.Time
+}
+
+// flushAttempts writes the attempts RecordAttempt held back (PostgreSQL): per round one
+// UPDATE … FROM (VALUES …) … RETURNING for up to batchRowsPerStatement deliveries, which
+// does what recordAttempt does for one, then their attempt rows and inbox rows in multi-row
+// INSERTs. PostgreSQL updates a row once per statement, so a second attempt of the same
+// delivery in one transaction goes into the next round. A delivery that does not exist fails
+// the transaction (its group is then written member by member, and that caller learns it).
+func (tx *Tx) flushAttempts(ctx context.Context) error {
+	pending := tx.attempts
+	tx.attempts = nil
+	for len(pending) > 0 {
+		var round, later []heldAttempt
+		seen := make(map[string]bool, len(pending))
+		for _, h := range pending {
+			if seen[h.deliveryID] {
+				later = append(later, h)
+				continue
+			}
+			seen[h.deliveryID] = true
+			round = append(round, h)
+		}
+		for start := 0; start < len(round); start += batchRowsPerStatement {
+			if err := tx.updateAttempts(ctx, round[start:min(start+batchRowsPerStatement, len(round))]); err != nil {
+				return err
+			}
+		}
+		pending = later
+	}
+	return nil
+}
+
+const attemptsUpdateHead = `UPDATE deliveries AS d SET attempts = d.attempts + 1,
+	status = CASE WHEN d.status = 'delivered' THEN 'delivered' ELSE v.status END,
+	connector = v.connector, last_error = v.last_error, next_attempt_at = v.next_at, updated_at = v.ts,
+	content_type = CASE WHEN v.has_body THEN v.content_type ELSE d.content_type END,
+	body = CASE WHEN v.has_body THEN v.body ELSE d.body END,
+	body_sha256 = CASE WHEN v.has_body THEN v.body_sha256 ELSE d.body_sha256 END,
+	delivered_at = CASE WHEN v.delivered AND d.status <> 'delivered' THEN v.at ELSE d.delivered_at END
+FROM (VALUES `
+
+const (
+	attemptsUpdateRow  = `(?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::boolean, ?::text, ?::text, ?::text, ?::boolean, ?::text)`
+	attemptsUpdateTail = `) AS v(id, status, connector, last_error, next_at, ts, has_body, content_type, body, body_sha256, delivered, at)
+WHERE d.id = v.id RETURNING d.id, d.attempts, d.status, d.recipient_id`
+)
+
+// updateAttempts moves the deliveries of hs (distinct) and writes their attempt and inbox rows.
+func (tx *Tx) updateAttempts(ctx context.Context, hs []heldAttempt) error {
+	args := make([]any, 0, len(hs)*12)
+	for _, h := range hs {
+		a := h.res.Attempt
+		args = append(args, h.deliveryID, string(h.res.Status), string(a.Connector), a.Error, fmtOpt(h.res.NextAt), FormatTime(h.now),
+			h.res.Body != nil, h.res.ContentType, string(h.res.Body), a.BodySHA256, h.res.Status == delivery.StatusDelivered, FormatTime(a.At))
+	}
+	rows, err := tx.Query(ctx, multiRowInsert(attemptsUpdateHead, attemptsUpdateRow, attemptsUpdateTail, len(hs)), args...)
+	if err != nil {
+		return err
+	}
+	type moved struct {
+		n                   int
+		status, recipientID string
+	}
+	got := make(map[string]moved, len(hs))
+	for rows.Next() {
+		var id string
+		var m moved
+		if err := rows.Scan(&id, &m.n, &m.status, &m.recipientID); err != nil {
+			rows.Close()
+			return err
+		}
+		got[id] = m
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var attempts, inbox []any
+	for _, h := range hs {
+		m, ok := got[h.deliveryID]
+		if !ok {
+			return apperr.NotFound("Zustellung")
+		}
+		a := h.res.Attempt
+		a.N = m.n
+		attempts = append(attempts, attemptRow(h.deliveryID, a)...)
+		if delivery.Status(m.status) == delivery.StatusOffered {
+			inbox = append(inbox, h.deliveryID, m.recipientID, FormatTime(h.now))
+		}
+	}
+	if err := tx.execRows(ctx, attemptsInsertHead, attemptsInsertRow, "", attempts); err != nil {
+		return err
+	}
+	return tx.execRows(ctx, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES `, "(?, ?, ?)", ` ON CONFLICT (delivery_id) DO NOTHING`, inbox)
+}
+
+const (
+	attemptsInsertHead = `INSERT INTO delivery_attempts (id, delivery_id, n, at, connector, endpoint, outcome, error, http_status, duration_ms, body_sha256) VALUES `
+	attemptsInsertRow  = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+// attemptRow is the values of one delivery_attempts row.
+func attemptRow(deliveryID string, a delivery.Attempt) []any {
 	if len(a.Error) > 2000 {
 		a.Error = a.Error[:2000]
 	}
+	return []any{identity.NewSortableID(), deliveryID, a.N, FormatTime(a.At), string(a.Connector), a.Endpoint, a.Outcome, a.Error, a.HTTPStatus, a.Duration.Milliseconds(), a.BodySHA256}
+}
+
+func insertAttempt(ctx context.Context, tx *Tx, deliveryID string, a delivery.Attempt) error {
 	// On PostgreSQL the row waits for the commit and joins the other attempts of the group in
 	// one multi-row INSERT (insertRows); nothing reads it back in the same transaction.
-	return tx.insertRows(ctx, `INSERT INTO delivery_attempts (id, delivery_id, n, at, connector, endpoint, outcome, error, http_status, duration_ms, body_sha256) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "",
-		[]any{identity.NewSortableID(), deliveryID, a.N, FormatTime(a.At), string(a.Connector), a.Endpoint, a.Outcome, a.Error, a.HTTPStatus, a.Duration.Milliseconds(), a.BodySHA256})
+	return tx.insertRows(ctx, attemptsInsertHead, attemptsInsertRow, "", attemptRow(deliveryID, a))
 }
 
 // Attempts returns every recorded attempt and event of a delivery, oldest first.

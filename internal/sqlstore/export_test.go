@@ -1,6 +1,9 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // MigrateTo applies the migrations up to version (tests of upgrades).
 func (db *DB) MigrateTo(ctx context.Context, version int) ([]int, error) {
@@ -10,4 +13,10 @@ func (db *DB) MigrateTo(ctx context.Context, version int) ([]int, error) {
 // NextReference hands out the next reference number inside tx (tests).
 func NextReference(ctx context.Context, tx *Tx, ags, prefix string, year int) (int64, error) {
 	return nextReference(ctx, tx, ags, prefix, year)
+}
+
+// RecordAttemptTx records an attempt inside tx as RecordAttempt does in its group (tests of
+// several attempts in one transaction).
+func RecordAttemptTx(ctx context.Context, tx *Tx, deliveryID string, res AttemptResult, now time.Time) error {
+	return recordAttemptTx(ctx, tx, deliveryID, res, now)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"github.com/rathaus-egov/rathaus/internal/audit"
+	"github.com/rathaus-egov/rathaus/internal/delivery"
 	"github.com/rathaus-egov/rathaus/internal/identity"
 	"github.com/rathaus-egov/rathaus/internal/jobs"
 	"github.com/rathaus-egov/rathaus/internal/refdata"
@@ -603,6 +604,111 @@ func TestReferenceNumbersInOneTransaction(t *testing.T) {
 		var last int64
 		if err := db.QueryRow(ctx, `SELECT last FROM reference_counters WHERE tenant_ags = '14612000' AND prefix = 'GEW' AND year = 2026`).Scan(&last); err != nil || last != 5 {
 			t.Fatalf("counter row: %d %v", last, err)
+		}
+	})
+}
+
+// TestAttemptsInOneTransaction: attempts that share a transaction (a write group) are
+// written together — on PostgreSQL held to the commit and sent as one UPDATE per round — and
+// leave what one transaction per attempt would: numbered attempts, a second attempt of the
+// same delivery counted after the first, a delivered message never moved back by a late
+// failure, an offered one in the inbox. A missing delivery fails the whole transaction and
+// changes nothing.
+func TestAttemptsInOneTransaction(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		seedTenants(t, db)
+		ts := sqlstore.FormatTime(t0)
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := db.Exec(ctx, q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		exec(`INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, reference, status, data, digest, created_at, updated_at)
+			VALUES ('s1', '14612000', '14612000', 'o1', 'L', 'gewerbe-anmeldung', 1, 'GEW-14612000-2026-000001', 'eingegangen', '{}', 'd', ?, ?)`, ts, ts)
+		for _, id := range []string{"d1", "d2", "d3"} {
+			rid := "r-" + id
+			exec(`INSERT INTO recipients (id, kind, name, connector, created_at, updated_at) VALUES (?, 'ihk', 'IHK', 'http', ?, ?)`, rid, ts, ts)
+			exec(`INSERT INTO deliveries (id, submission_id, tenant_ags, office_ags, recipient_id, kind, connector, status, job_id, idempotency_key, message_uuid, window_start, created_at, updated_at)
+				VALUES (?, 's1', '14612000', '14612000', ?, 'ihk', 'http', 'queued', '', ?, ?, ?, ?, ?)`, id, rid, "k"+id, "m"+id, ts, ts, ts)
+		}
+		att := func(outcome string, status delivery.Status, body string) sqlstore.AttemptResult {
+			r := sqlstore.AttemptResult{Status: status, Attempt: delivery.Attempt{At: t0, Connector: "http", Endpoint: "https://x", Outcome: outcome, BodySHA256: "sha-" + body}}
+			if body != "" {
+				r.Body, r.ContentType = []byte(body), "application/xml"
+			}
+			if outcome == delivery.OutcomeFailed {
+				r.Attempt.Error, r.Attempt.HTTPStatus = "HTTP 503", 503
+			}
+			return r
+		}
+		err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			for _, a := range []struct {
+				id  string
+				res sqlstore.AttemptResult
+			}{
+				{"d1", att(delivery.OutcomeFailed, delivery.StatusRetrying, "<a/>")},
+				{"d2", att(delivery.OutcomeDelivered, delivery.StatusDelivered, "<b/>")},
+				{"d3", att(delivery.OutcomeOffered, delivery.StatusOffered, "<c/>")},
+				{"d1", att(delivery.OutcomeDelivered, delivery.StatusDelivered, "<a2/>")},
+				{"d2", att(delivery.OutcomeFailed, delivery.StatusRetrying, "")}, // late duplicate
+			} {
+				if err := sqlstore.RecordAttemptTx(ctx, tx, a.id, a.res, t0); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]struct {
+			status   delivery.Status
+			attempts int
+			body     string
+		}{"d1": {delivery.StatusDelivered, 2, "<a2/>"}, "d2": {delivery.StatusDelivered, 2, "<b/>"}, "d3": {delivery.StatusOffered, 1, "<c/>"}}
+		for id, w := range want {
+			d, err := db.GetDelivery(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Status != w.status || d.Attempts != w.attempts || string(d.Body) != w.body {
+				t.Errorf("%s: %s, %d attempts, body %q; want %+v", id, d.Status, d.Attempts, d.Body, w)
+			}
+			if w.status == delivery.StatusDelivered && d.DeliveredAt.IsZero() {
+				t.Errorf("%s: no delivered_at", id)
+			}
+			as, err := db.Attempts(ctx, id)
+			if err != nil || len(as) != w.attempts {
+				t.Fatalf("%s attempts: %+v %v", id, as, err)
+			}
+			for i, a := range as {
+				if a.N != i+1 {
+					t.Errorf("%s attempt %d numbered %d", id, i+1, a.N)
+				}
+			}
+		}
+		if as, _ := db.Attempts(ctx, "d1"); as[0].Error != "HTTP 503" || as[0].HTTPStatus != 503 || as[1].Outcome != delivery.OutcomeDelivered {
+			t.Errorf("d1 attempts: %+v", as)
+		}
+		var inbox int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM inbox WHERE delivery_id = 'd3'`).Scan(&inbox); err != nil || inbox != 1 {
+			t.Errorf("inbox rows of d3: %d %v", inbox, err)
+		}
+
+		// A missing delivery fails the transaction: the other attempt is not written either.
+		err = db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			if err := sqlstore.RecordAttemptTx(ctx, tx, "d3", att(delivery.OutcomeOffered, delivery.StatusOffered, "<c2/>"), t0); err != nil {
+				return err
+			}
+			return sqlstore.RecordAttemptTx(ctx, tx, "nope", att(delivery.OutcomeFailed, delivery.StatusRetrying, ""), t0)
+		})
+		if apperr.KindOf(err) != apperr.KindNotFound {
+			t.Fatalf("missing delivery: %v", err)
+		}
+		if d, _ := db.GetDelivery(ctx, "d3"); d.Attempts != 1 || string(d.Body) != "<c/>" {
+			t.Errorf("d3 changed by a failed transaction: %d attempts, %q", d.Attempts, d.Body)
 		}
 	})
 }
