@@ -271,9 +271,11 @@ func sum(b []byte) string {
 //
 // A job covers one delivery (a replay or redirect) or the deliveries of a submission that are
 // due at the same time (sqlstore.InsertDeliveries); those are sent side by side, each with
-// its own attempt record and status. When they all succeed the runner completes the job; when
-// some failed, the job is retried after the back-off for those (delivered, offered and dead
-// ones are skipped); when every failure was permanent, the job is dead too.
+// its own attempt record and status. The job's attempts are recorded in one commit once all
+// were made (a crash before it sends them again, under the same idempotency keys); when they
+// all succeeded the same commit completes the job. When some failed, the job is retried
+// after the back-off for those (delivered, offered and dead ones are skipped); when every
+// failure was permanent, the job is dead too.
 func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 	var p sqlstore.DeliverPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
@@ -287,27 +289,50 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 	if err != nil {
 		return err
 	}
+	type outcome struct {
+		res *sqlstore.AttemptResult
+		err error
+	}
+	outs := make([]outcome, len(ids))
 	if len(ids) == 1 {
-		return h.deliverOne(ctx, j, ids[0], todo, true)
+		outs[0].res, outs[0].err = h.attempt(ctx, j, ids[0], todo, true)
+	} else {
+		var wg sync.WaitGroup
+		for i, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				outs[i].res, outs[i].err = h.attempt(ctx, j, id, todo, false)
+			}()
+		}
+		wg.Wait()
 	}
-	errs := make([]error, len(ids))
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = h.deliverOne(ctx, j, id, todo, false)
-		}()
-	}
-	wg.Wait()
+	// The attempts are recorded together, and when every delivery succeeded (or was done
+	// before) the job is completed in the same commit.
+	var record []sqlstore.DeliveryAttempt
 	var retry, dead []error
-	for _, err := range errs {
+	for i, o := range outs {
+		if o.res != nil {
+			record = append(record, sqlstore.DeliveryAttempt{DeliveryID: ids[i], Result: *o.res})
+		}
 		switch {
-		case err == nil:
-		case jobs.IsPermanent(err):
-			dead = append(dead, err)
+		case o.err == nil:
+		case jobs.IsPermanent(o.err):
+			dead = append(dead, o.err)
 		default:
-			retry = append(retry, err)
+			retry = append(retry, o.err)
+		}
+	}
+	complete := ""
+	if len(retry) == 0 && len(dead) == 0 {
+		complete = j.ID
+	}
+	if len(record) > 0 || complete != "" {
+		if err := h.DB.RecordAttempts(ctx, record, complete, h.Now()); err != nil {
+			return err
+		}
+		if complete != "" {
+			jobs.MarkCompleted(ctx)
 		}
 	}
 	if len(retry) > 0 {
@@ -319,24 +344,25 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 	return nil
 }
 
-// deliverOne makes one attempt of delivery id of job j, read with its recipient in todo.
-// With complete, a successful attempt also completes j in its commit (the job covers only
-// this delivery); in a job of several deliveries, those settled earlier (delivered, offered,
-// dead) are skipped.
-func (h *Hub) deliverOne(ctx context.Context, j jobs.Job, id string, todo map[string]sqlstore.DeliveryToSend, complete bool) error {
+// attempt makes one attempt of delivery id of job j, read with its recipient in todo. It
+// returns the attempt to record (nil: none was made) and the error the job reports for this
+// delivery: nil when it was delivered or offered, a jobs.Permanent error when it is dead.
+// Deliveries settled earlier are skipped: delivered and offered ones always, dead ones in a
+// job of several (single: the job covers only this delivery, a replay).
+func (h *Hub) attempt(ctx context.Context, j jobs.Job, id string, todo map[string]sqlstore.DeliveryToSend, single bool) (*sqlstore.AttemptResult, error) {
 	x, ok := todo[id]
 	if !ok {
-		return jobs.Permanent(apperr.NotFound("Zustellung"))
+		return nil, jobs.Permanent(apperr.NotFound("Zustellung"))
 	}
 	d, rec := x.Delivery, x.Recipient
 	if d.Status == delivery.StatusDelivered || d.Status == delivery.StatusOffered {
-		return nil // done earlier (e.g. a lease ran out after the attempt was recorded)
+		return nil, nil // done earlier (e.g. a lease ran out after the attempt was recorded)
 	}
-	if !complete && d.Status == delivery.StatusDead {
-		return nil // settled in an earlier attempt of this job; a replay sets it back to queued
+	if !single && d.Status == delivery.StatusDead {
+		return nil, nil // settled in an earlier attempt of this job; a replay sets it back to queued
 	}
 	now := h.Now()
-	fail := func(t delivery.Target, body []byte, ct string, sendErr error, dur time.Duration) error {
+	fail := func(t delivery.Target, body []byte, ct string, sendErr error, dur time.Duration) (*sqlstore.AttemptResult, error) {
 		n := j.Attempts + 1
 		dead := delivery.IsPermanent(sendErr) || h.Policy.GiveUp(d.WindowStart, now, n)
 		att := delivery.Attempt{At: now, Connector: t.Connector, Endpoint: t.Endpoint, Outcome: delivery.OutcomeFailed, Error: sendErr.Error(),
@@ -348,18 +374,16 @@ func (h *Hub) deliverOne(ctx context.Context, j jobs.Job, id string, todo map[st
 		if body != nil {
 			att.BodySHA256 = sum(body)
 		}
-		if err := h.DB.RecordAttempt(ctx, d.ID, sqlstore.AttemptResult{Attempt: att, Status: status, ContentType: ct, Body: body}, now); err != nil {
-			return err
-		}
+		res := &sqlstore.AttemptResult{Attempt: att, Status: status, ContentType: ct, Body: body}
 		if dead {
-			return jobs.Permanent(sendErr)
+			return res, jobs.Permanent(sendErr)
 		}
-		return sendErr
+		return res, sendErr
 	}
 	t := target(d, rec)
 	sub, err := h.subs.get(ctx, h.DB, d.SubmissionID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !rec.Active && d.ConnectorOverride == "" {
 		return fail(t, nil, "", &delivery.Error{Permanent: true, Err: errors.New("der Empfänger ist deaktiviert; bitte umleiten")}, 0)
@@ -371,16 +395,11 @@ func (h *Hub) deliverOne(ctx context.Context, j jobs.Job, id string, todo map[st
 	if err != nil {
 		return fail(t, nil, "", &delivery.Error{Permanent: true, Err: err}, 0)
 	}
-	res := sqlstore.AttemptResult{ContentType: msg.ContentType, Body: msg.Body,
+	res := &sqlstore.AttemptResult{ContentType: msg.ContentType, Body: msg.Body,
 		Attempt: delivery.Attempt{At: now, Connector: t.Connector, Endpoint: t.Endpoint, BodySHA256: sum(msg.Body)}}
-	// A successful attempt completes its job in the same commit (jobs.MarkCompleted) when
-	// the job covers only this delivery.
-	if complete {
-		res.CompleteJob = j.ID
-	}
 	if t.Connector == recipient.ConnectorInbox {
 		res.Status, res.Attempt.Outcome = delivery.StatusOffered, delivery.OutcomeOffered
-		return h.recordSuccess(ctx, d.ID, res, now)
+		return res, nil
 	}
 	start := time.Now()
 	err = h.Connector.Send(ctx, msg, t)
@@ -389,19 +408,7 @@ func (h *Hub) deliverOne(ctx context.Context, j jobs.Job, id string, todo map[st
 		return fail(t, msg.Body, msg.ContentType, err, dur)
 	}
 	res.Status, res.Attempt.Outcome, res.Attempt.Duration = delivery.StatusDelivered, delivery.OutcomeDelivered, dur
-	return h.recordSuccess(ctx, d.ID, res, now)
-}
-
-// recordSuccess records a successful attempt together with its job's completion and tells
-// the runner so.
-func (h *Hub) recordSuccess(ctx context.Context, id string, res sqlstore.AttemptResult, now time.Time) error {
-	if err := h.DB.RecordAttempt(ctx, id, res, now); err != nil {
-		return err
-	}
-	if res.CompleteJob != "" {
-		jobs.MarkCompleted(ctx)
-	}
-	return nil
+	return res, nil
 }
 
 // Replay queues a dead (or retrying) delivery again with a fresh retry window.

@@ -363,20 +363,38 @@ type AttemptResult struct {
 	NextAt      time.Time // retrying: when the job runs again (informational; the job decides)
 	ContentType string
 	Body        []byte
-	// CompleteJob, when set, is the id of the running job of this attempt: it is marked done
-	// in the same transaction, so a successful attempt costs one commit, not two.
-	CompleteJob string
 }
 
 // RecordAttempt stores an attempt and moves the delivery to its new status in one
 // transaction. Offered deliveries also get their inbox row.
+func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, res AttemptResult, now time.Time) error {
+	return db.RecordAttempts(ctx, []DeliveryAttempt{{deliveryID, res}}, "", now)
+}
+
+// DeliveryAttempt is one attempt of one delivery.
+type DeliveryAttempt struct {
+	DeliveryID string
+	Result     AttemptResult
+}
+
+// RecordAttempts stores the attempts a delivery job made, like RecordAttempt each, and, when
+// completeJob names the running job, marks it done in the same commit (jobs.MarkCompleted):
+// a job of eight deliveries waits for one commit instead of nine and then a tenth.
 //
 // Concurrent calls (the job runner's workers) share one transaction and one commit with each
 // other and with concurrent submissions (txGroup); each returns only after the commit that
-// holds its attempt.
-func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, res AttemptResult, now time.Time) error {
+// holds its attempts.
+func (db *DB) RecordAttempts(ctx context.Context, attempts []DeliveryAttempt, completeJob string, now time.Time) error {
 	return db.group.run(ctx, db, func(ctx context.Context, tx *Tx) error {
-		return recordAttemptTx(ctx, tx, deliveryID, res, now)
+		for _, a := range attempts {
+			if err := recordAttemptTx(ctx, tx, a.DeliveryID, a.Result, now); err != nil {
+				return err
+			}
+		}
+		if completeJob != "" {
+			return CompleteJobTx(ctx, tx, completeJob, now)
+		}
+		return nil
 	}, nil)
 }
 
@@ -387,13 +405,9 @@ func recordAttemptTx(ctx context.Context, tx *Tx, deliveryID string, res Attempt
 		// one UPDATE … FROM (VALUES …) for all of them (flushAttempts) instead of a round
 		// trip each.
 		tx.attempts = append(tx.attempts, heldAttempt{deliveryID, res, now})
-	} else if err := recordAttempt(ctx, tx, deliveryID, res, now); err != nil {
-		return err
+		return nil
 	}
-	if res.CompleteJob != "" {
-		return CompleteJobTx(ctx, tx, res.CompleteJob, now)
-	}
-	return nil
+	return recordAttempt(ctx, tx, deliveryID, res, now)
 }
 
 // recordAttempt writes one attempt at once (SQLite, where a statement costs no round trip).

@@ -18,7 +18,8 @@ import (
 // (008), the job indexes are rebuilt per state and the old jobs can still be claimed (009),
 // and the stored message still reads back byte for byte; the deliveries table loses the
 // unique index on idempotency_key (010; rebuilt on SQLite) and keeps every delivery, attempt
-// and inbox row, with no foreign key left dangling. On both databases.
+// and inbox row, with no foreign key left dangling; PostgreSQL compresses new message
+// bodies with lz4 (011). On both databases.
 func TestUpgradeFromRelease7(t *testing.T) {
 	run := func(t *testing.T, dsn string) {
 		ctx := context.Background()
@@ -89,6 +90,13 @@ func TestUpgradeFromRelease7(t *testing.T) {
 		if err != nil || len(todo) != 2 || todo["d1"].Recipient.ID != rid || todo["d1"].Delivery.Status != delivery.StatusRetrying ||
 			todo["d2"].Recipient.ID == rid || todo["d2"].Recipient.Connector == "" || todo["d2"].Delivery.Kind != "finanzamt" {
 			t.Fatalf("deliveries to send: %+v %v", todo, err)
+		}
+		if db.Dialect == sqlstore.Postgres {
+			// 011: new message bodies are compressed with lz4 (Debian's server has it).
+			var c string
+			if err := db.QueryRow(ctx, `SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'deliveries'::regclass AND attname = 'body'`).Scan(&c); err != nil || c != "l" {
+				t.Errorf("deliveries.body compression %q %v, want l (lz4)", c, err)
+			}
 		}
 		// The idempotency key is no longer an index of its own (the pair is unique).
 		exec(`UPDATE deliveries SET idempotency_key = 'k1' WHERE id = 'd2'`)
