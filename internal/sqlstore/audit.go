@@ -48,6 +48,7 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 		e.Hash = audit.ComputeHash(e)
 		entries[i], prev = e, e.Hash
 	}
+	var stmts []batchStmt
 	for len(entries) > 0 {
 		chunk := entries[:min(len(entries), auditChunk)]
 		entries = entries[len(chunk):]
@@ -55,13 +56,12 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 		for _, e := range chunk {
 			args = append(args, e.Seq, FormatTime(e.At), e.Actor, e.TenantAGS, e.Action, e.Object, e.Detail, e.PrevHash, e.Hash)
 		}
-		q := multiRowInsert(`INSERT INTO audit_log (seq, at, actor, tenant_ags, action, object, detail, prev_hash, hash) VALUES `, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", "", len(chunk))
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("audit append: %w", err)
-		}
+		stmts = append(stmts, batchStmt{multiRowInsert(`INSERT INTO audit_log (seq, at, actor, tenant_ags, action, object, detail, prev_hash, hash) VALUES `, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", "", len(chunk)), args})
 	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, prev); err != nil {
-		return fmt.Errorf("audit head: %w", err)
+	stmts = append(stmts, batchStmt{`UPDATE audit_head SET hash = ? WHERE id = 1`, []any{prev}})
+	// One pipelined batch on PostgreSQL (execBatch).
+	if err := tx.execBatch(ctx, stmts); err != nil {
+		return fmt.Errorf("audit append: %w", err)
 	}
 	tx.audit = tx.audit[:0]
 	return nil

@@ -17,8 +17,9 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
+	_ "modernc.org/sqlite"           // registers the "sqlite" driver
 )
 
 // Dialect names the SQL dialect of a database.
@@ -165,6 +166,7 @@ func rebind(d Dialect, q string) string {
 // Tx is a write transaction. Its methods rebind queries for the dialect.
 type Tx struct {
 	tx    *sql.Tx
+	conn  *sql.Conn // PostgreSQL: the connection of tx, for pipelined statements (execBatch)
 	d     Dialect
 	audit []pendingAudit // written at commit (AppendAudit)
 	// batched are rows whose INSERT waits for the commit (PostgreSQL only, see insertRows).
@@ -175,7 +177,7 @@ type Tx struct {
 	// 0: not read yet.
 	dirVersion int64
 	// counters are the reference counters this transaction locked, with the last number it
-	// handed out; written back at commit (nextReference, flushCounters).
+	// handed out; written back at commit (nextReference, counterUpdates).
 	counters   map[counterKey]*heldCounter
 	writes     *stmtCache // SQLite: the write connection's prepared statements
 	unprepared []string   // statements run without a prepared statement (prepared after commit)
@@ -236,14 +238,24 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	stx, err := db.W.BeginTx(ctx, nil)
+	tx := &Tx{d: db.Dialect}
+	var stx *sql.Tx
+	if db.Dialect == Postgres {
+		// The transaction's own connection, so that the statements written at commit can be
+		// sent as one pipelined batch (execBatch).
+		if tx.conn, err = db.W.Conn(ctx); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer tx.conn.Close()
+		stx, err = tx.conn.BeginTx(ctx, nil)
+	} else {
+		stx, err = db.W.BeginTx(ctx, nil)
+		tx.writes = &db.writes
+	}
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, d: db.Dialect}
-	if db.Dialect == SQLite {
-		tx.writes = &db.writes
-	}
+	tx.tx = stx
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
@@ -256,10 +268,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = fn(tx); err != nil {
 		return err
 	}
-	if err = tx.flushCounters(ctx); err != nil {
-		return err
-	}
-	if err = tx.flushRows(ctx); err != nil {
+	if err = tx.flushRows(ctx, tx.counterUpdates()); err != nil {
 		return err
 	}
 	if err = tx.flushAttempts(ctx); err != nil {
@@ -481,27 +490,73 @@ func multiRowInsert(head, row, tail string, n int) string {
 }
 
 // flushRows writes the rows insertRows held back, in the order the statements were first
-// used.
-func (tx *Tx) flushRows(ctx context.Context) error {
+// used, and before them the statements already queued in pending; all in one pipelined
+// batch (execBatch).
+func (tx *Tx) flushRows(ctx context.Context, pending []batchStmt) error {
 	for _, b := range tx.batched {
-		if err := tx.execRows(ctx, b.head, b.row, b.tail, b.args); err != nil {
-			return err
-		}
+		pending = appendRows(pending, b.head, b.row, b.tail, b.args)
 	}
 	tx.batched = nil
-	return nil
+	return tx.execBatch(ctx, pending)
 }
 
 // execRows writes rows (each as wide as row has placeholders) at once, in INSERTs of up to
 // batchRowsPerStatement rows.
 func (tx *Tx) execRows(ctx context.Context, head, row, tail string, args []any) error {
+	return tx.execBatch(ctx, appendRows(nil, head, row, tail, args))
+}
+
+// appendRows appends the INSERTs of rows (up to batchRowsPerStatement each) to stmts.
+func appendRows(stmts []batchStmt, head, row, tail string, args []any) []batchStmt {
 	width := strings.Count(row, "?")
 	per := batchRowsPerStatement * width
 	for start := 0; start < len(args); start += per {
 		chunk := args[start:min(start+per, len(args))]
-		if _, err := tx.Exec(ctx, multiRowInsert(head, row, tail, len(chunk)/width), chunk...); err != nil {
-			return err
-		}
+		stmts = append(stmts, batchStmt{multiRowInsert(head, row, tail, len(chunk)/width), chunk})
 	}
-	return nil
+	return stmts
+}
+
+// batchStmt is a statement of execBatch.
+type batchStmt struct {
+	q    string
+	args []any
+}
+
+// execBatch runs statements in order inside tx. On PostgreSQL they go out as one pipelined
+// pgx batch: one round trip instead of one per statement. Every round trip makes the
+// group's leader wait twice — for the server and then, with two cores shared by the server
+// and dozens of request handlers, for a turn on a core — so a group that wrote its held
+// rows statement by statement spent most of its time waiting (measured: 12.7 ms of a 20 ms
+// group for ten or so statements). The first failing statement ends the batch with its error.
+func (tx *Tx) execBatch(ctx context.Context, stmts []batchStmt) error {
+	if len(stmts) == 0 {
+		return nil
+	}
+	if tx.conn == nil || len(stmts) == 1 {
+		for _, st := range stmts {
+			if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return tx.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("sqlstore: batch on a %T connection", dc)
+		}
+		b := &pgx.Batch{}
+		for _, st := range stmts {
+			b.Queue(rebind(tx.d, st.q), st.args...)
+		}
+		br := c.Conn().SendBatch(ctx, b)
+		for range stmts {
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				return err
+			}
+		}
+		return br.Close()
+	})
 }

@@ -542,10 +542,9 @@ func (tx *Tx) updateAttempts(ctx context.Context, hs []heldAttempt) error {
 			inbox = append(inbox, h.deliveryID, m.recipientID, FormatTime(h.now))
 		}
 	}
-	if err := tx.execRows(ctx, attemptsInsertHead, attemptsInsertRow, "", attempts); err != nil {
-		return err
-	}
-	return tx.execRows(ctx, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES `, "(?, ?, ?)", ` ON CONFLICT (delivery_id) DO NOTHING`, inbox)
+	stmts := appendRows(nil, attemptsInsertHead, attemptsInsertRow, "", attempts)
+	stmts = appendRows(stmts, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES `, "(?, ?, ?)", ` ON CONFLICT (delivery_id) DO NOTHING`, inbox)
+	return tx.execBatch(ctx, stmts)
 }
 
 const (

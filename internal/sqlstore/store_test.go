@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/identity"
 	"github.com/rathaus-egov/rathaus/internal/jobs"
 	"github.com/rathaus-egov/rathaus/internal/refdata"
+	"github.com/rathaus-egov/rathaus/internal/routing"
 	"github.com/rathaus-egov/rathaus/internal/sqlstore"
 	"github.com/rathaus-egov/rathaus/internal/tenant"
 	"github.com/rathaus-egov/rathaus/internal/testenv"
@@ -709,6 +711,63 @@ func TestAttemptsInOneTransaction(t *testing.T) {
 		}
 		if d, _ := db.GetDelivery(ctx, "d3"); d.Attempts != 1 || string(d.Body) != "<c/>" {
 			t.Errorf("d3 changed by a failed transaction: %d attempts, %q", d.Attempts, d.Body)
+		}
+	})
+}
+
+// TestHeldRowsFailAtCommit: rows held for the commit (on PostgreSQL sent as one pipelined
+// batch with the audit entries and counters) that violate a constraint fail the
+// transaction, and nothing of it stays — not the rows before the failing one in the batch,
+// not its audit entry; a transaction without the conflict then commits all of it.
+func TestHeldRowsFailAtCommit(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		seedTenants(t, db)
+		ts := sqlstore.FormatTime(t0)
+		for _, id := range []string{"s1", "s2"} {
+			if _, err := db.Exec(ctx, `INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, reference, status, data, digest, created_at, updated_at)
+				VALUES (?, '14612000', '14612000', 'o1', 'L', 'f', 1, ?, 'eingegangen', '{}', 'd', ?, ?)`, id, "R-"+id, ts, ts); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dec := []sqlstore.Routing{{Decision: routing.Decision{Kind: routing.KindIHK, Selected: true, Rule: "r", Reason: "x"}, Version: "v1"}}
+		write := func(ids ...string) error {
+			return db.InTx(ctx, func(tx *sqlstore.Tx) error {
+				for _, id := range ids {
+					if err := sqlstore.SaveRouting(ctx, tx, id, "14612000", dec, t0); err != nil {
+						return err
+					}
+					if err := sqlstore.AppendAudit(ctx, tx, t0, audit.Record{Actor: "test", TenantAGS: "14612000", Action: "routing.save", Object: "submission:" + id}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		count := func() (routed, audited int) {
+			t.Helper()
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM submission_routing`).Scan(&routed); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'routing.save'`).Scan(&audited); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		if err := write("s1", "s2", "s1"); err == nil || !strings.Contains(strings.ToLower(err.Error()), "unique") && !strings.Contains(err.Error(), "23505") {
+			t.Fatalf("a second routing row for s1: %v", err)
+		}
+		if r, a := count(); r != 0 || a != 0 {
+			t.Fatalf("after the failed transaction: %d routing rows, %d audit entries", r, a)
+		}
+		if err := write("s1", "s2"); err != nil {
+			t.Fatal(err)
+		}
+		if r, a := count(); r != 2 || a != 2 {
+			t.Fatalf("after the good transaction: %d routing rows, %d audit entries", r, a)
+		}
+		if n, err := db.VerifyAudit(ctx); err != nil || n < 2 {
+			t.Fatalf("audit chain: %d %v", n, err)
 		}
 	})
 }

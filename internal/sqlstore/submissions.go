@@ -142,7 +142,7 @@ func nextReference(ctx context.Context, tx *Tx, ags, prefix string, year int) (i
 	k := counterKey{ags, prefix, year}
 	if c := tx.counters[k]; c != nil {
 		// The row is locked by this transaction since its first number: count on here and
-		// write the last number back at commit (flushCounters), one statement per counter
+		// write the last number back at commit (counterUpdates), one statement per counter
 		// and group instead of one per submission.
 		c.last++
 		c.dirty = true
@@ -177,20 +177,19 @@ type heldCounter struct {
 	dirty bool
 }
 
-// flushCounters writes the numbers handed out after a counter's first one back to its row.
-// A rolled-back transaction rolls them back with everything else, so the numbers stay
-// without gaps.
-func (tx *Tx) flushCounters(ctx context.Context) error {
+// counterUpdates returns the statements that write the numbers handed out after a counter's
+// first one back to its row (run at commit with the held rows, flushRows). A rolled-back
+// transaction rolls them back with everything else, so the numbers stay without gaps.
+func (tx *Tx) counterUpdates() []batchStmt {
+	var out []batchStmt
 	for k, c := range tx.counters {
 		if !c.dirty {
 			continue
 		}
-		if _, err := tx.Exec(ctx, `UPDATE reference_counters SET last = ? WHERE tenant_ags = ? AND prefix = ? AND year = ?`, c.last, k.ags, k.prefix, k.year); err != nil {
-			return err
-		}
+		out = append(out, batchStmt{`UPDATE reference_counters SET last = ? WHERE tenant_ags = ? AND prefix = ? AND year = ?`, []any{c.last, k.ags, k.prefix, k.year}})
 		c.dirty = false
 	}
-	return nil
+	return out
 }
 
 const submissionCols = `id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, art, reference, status, data, digest, warnings, display_name, user_id, token_id, organisation_id, gewerbebetrieb_id, office_snapshot, created_at`
