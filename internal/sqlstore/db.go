@@ -173,6 +173,8 @@ type Tx struct {
 	batched []*batchedInsert
 	// attempts are delivery attempts waiting for the commit (PostgreSQL only, RecordAttempt).
 	attempts []heldAttempt
+	// later are statements waiting for the commit (PostgreSQL only, execLater).
+	later []batchStmt
 	// dirVersion is the recipient directory version read in this transaction (DirectoryTx);
 	// 0: not read yet.
 	dirVersion int64
@@ -490,13 +492,14 @@ func multiRowInsert(head, row, tail string, n int) string {
 }
 
 // flushRows writes the rows insertRows held back, in the order the statements were first
-// used, and before them the statements already queued in pending; all in one pipelined
-// batch (execBatch).
+// used, after the statements already queued in pending and before those of execLater; all
+// in one pipelined batch (execBatch).
 func (tx *Tx) flushRows(ctx context.Context, pending []batchStmt) error {
 	for _, b := range tx.batched {
 		pending = appendRows(pending, b.head, b.row, b.tail, b.args)
 	}
-	tx.batched = nil
+	pending = append(pending, tx.later...)
+	tx.batched, tx.later = nil, nil
 	return tx.execBatch(ctx, pending)
 }
 
@@ -515,6 +518,19 @@ func appendRows(stmts []batchStmt, head, row, tail string, args []any) []batchSt
 		stmts = append(stmts, batchStmt{multiRowInsert(head, row, tail, len(chunk)/width), chunk})
 	}
 	return stmts
+}
+
+// execLater runs a statement whose result nobody needs. On PostgreSQL it waits for the
+// commit and goes out in its batch after the held rows (flushRows), so it costs no round
+// trip of its own; an error fails the transaction then. Callers must not read what it
+// writes in the same transaction. On SQLite it runs at once.
+func (tx *Tx) execLater(ctx context.Context, q string, args ...any) error {
+	if tx.conn == nil {
+		_, err := tx.Exec(ctx, q, args...)
+		return err
+	}
+	tx.later = append(tx.later, batchStmt{q, args})
+	return nil
 }
 
 // batchStmt is a statement of execBatch.

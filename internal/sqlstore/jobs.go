@@ -103,16 +103,14 @@ func claimTx(ctx context.Context, tx *Tx, sub string, args []any, out *[]jobs.Jo
 // CompleteJobTx marks a job done inside tx, in the transaction that records the handler's
 // effect, so that success and completion are one commit (see jobs.MarkCompleted).
 func CompleteJobTx(ctx context.Context, tx *Tx, id string, now time.Time) error {
-	_, err := tx.Exec(ctx, `UPDATE jobs SET state = 'done', attempts = attempts + 1, locked_by = '', locked_until = '', last_error = '', updated_at = ? WHERE id = ? AND state = 'running'`, FormatTime(now), id)
-	return err
+	return tx.execLater(ctx, `UPDATE jobs SET state = 'done', attempts = attempts + 1, locked_by = '', locked_until = '', last_error = '', updated_at = ? WHERE id = ? AND state = 'running'`, FormatTime(now), id)
 }
 
 // CompleteJob implements jobs.Store. The update shares a commit with concurrent writes
 // (txGroup).
 func (db *DB) CompleteJob(ctx context.Context, id string, now time.Time) error {
 	return db.group.run(ctx, db, func(ctx context.Context, tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE jobs SET state = 'done', attempts = attempts + 1, locked_by = '', locked_until = '', last_error = '', updated_at = ? WHERE id = ?`, FormatTime(now), id)
-		return err
+		return tx.execLater(ctx, `UPDATE jobs SET state = 'done', attempts = attempts + 1, locked_by = '', locked_until = '', last_error = '', updated_at = ? WHERE id = ?`, FormatTime(now), id)
 	}, nil)
 }
 
@@ -126,9 +124,8 @@ func (db *DB) RetryJob(ctx context.Context, id string, now, next time.Time, errT
 		errText = errText[:2000]
 	}
 	return db.group.run(ctx, db, func(ctx context.Context, tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE jobs SET state = ?, attempts = attempts + 1, run_at = ?, locked_by = '', locked_until = '', last_error = ?, updated_at = ? WHERE id = ?`,
+		return tx.execLater(ctx, `UPDATE jobs SET state = ?, attempts = attempts + 1, run_at = ?, locked_by = '', locked_until = '', last_error = ?, updated_at = ? WHERE id = ?`,
 			state, FormatTime(next), errText, FormatTime(now), id)
-		return err
 	}, nil)
 }
 

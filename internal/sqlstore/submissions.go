@@ -88,8 +88,11 @@ func submitTx(ctx context.Context, tx *Tx, p *submission.Prepared, js []jobs.Job
 		// an unforked chain), so they are taken last and held for as few statements as
 		// possible: on PostgreSQL that hold time bounds the submissions per second.
 		if p.IdemKey != "" {
-			if _, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (principal, key, request_hash, submission_id, created_at) VALUES (?, ?, ?, ?, ?)`,
-				p.Principal, p.IdemKey, p.RequestHash, s.ID, ts); err != nil {
+			// On PostgreSQL held for the commit with the group's other keys (insertRows): a
+			// second request with the same key in the same group then fails the group at
+			// commit, and alone it finds the first.
+			if err := tx.insertRows(ctx, `INSERT INTO idempotency_keys (principal, key, request_hash, submission_id, created_at) VALUES `, "(?, ?, ?, ?, ?)", "",
+				[]any{p.Principal, p.IdemKey, p.RequestHash, s.ID, ts}); err != nil {
 				return err
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rathaus-egov/rathaus/internal/apptest"
@@ -163,6 +164,50 @@ func TestSubmissionAPIIdempotency(t *testing.T) {
 		var n int
 		if err := app.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM submissions`).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("%d submissions, want 1", n)
+		}
+	})
+}
+
+// TestSubmissionAPIIdempotencyConcurrent: the same request with the same key sent many
+// times at once (a client retrying while the first is still in flight) is stored once, and
+// every answer is that submission — also when several land in one write group, whose
+// commit then fails on the key and whose members are written one by one.
+func TestSubmissionAPIIdempotencyConcurrent(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
+		tok := app.CreateToken(dresden, identity.ScopeSubmit, identity.ScopeRead)
+		h := map[string]string{"Authorization": "Bearer " + tok, "Idempotency-Key": "gleichzeitig-1"}
+		b := body("99050012104000", dresden, gewerbe.Sample("anmeldung-gmbh", app.Clock()))
+		// Other submissions in flight at the same time share the groups.
+		others := map[string]string{"Authorization": "Bearer " + tok}
+		const n = 16
+		codes, bodies := make([]int, n), make([]string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				r := app.Client().Do("POST", "/api/v1/submissions", "application/json", b, h)
+				codes[i], bodies[i] = r.Status, r.Body
+			}()
+			go func() {
+				defer wg.Done()
+				if r := app.Client().Do("POST", "/api/v1/submissions", "application/json", b, others); r.Status != 201 {
+					t.Errorf("other submission: %d %s", r.Status, r.Body)
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			if codes[i] != 201 || bodies[i] != bodies[0] {
+				t.Fatalf("answer %d: %d\n%s\nfirst:\n%s", i, codes[i], bodies[i], bodies[0])
+			}
+		}
+		var keyed, all int
+		if err := app.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM idempotency_keys WHERE key = 'gleichzeitig-1'`).Scan(&keyed); err != nil || keyed != 1 {
+			t.Fatalf("%d keys, want 1 (%v)", keyed, err)
+		}
+		if err := app.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM submissions`).Scan(&all); err != nil || all != n+1 {
+			t.Fatalf("%d submissions, want %d (%v)", all, n+1, err)
 		}
 	})
 }
