@@ -289,6 +289,16 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 	if err != nil {
 		return err
 	}
+	// The submission is read once per job (its deliveries would all miss the cache at the
+	// same moment and read it nine times); the attempts find it in the cache.
+	for _, id := range ids {
+		if x, ok := todo[id]; ok {
+			if _, err := h.subs.get(ctx, h.DB, x.Delivery.SubmissionID); err != nil {
+				return err
+			}
+			break
+		}
+	}
 	type outcome struct {
 		res *sqlstore.AttemptResult
 		err error

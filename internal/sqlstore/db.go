@@ -115,13 +115,27 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	db.SetMaxOpenConns(32)
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(5 * time.Minute)
+	// Writes have a pool of their own: the write group's leader, which holds every waiting
+	// submission, attempt and claim, must never queue for a connection behind page and API
+	// reads (with one shared pool of 32 it did, under 32 API clients and 16 job workers).
+	w, err := sql.Open("pgx", dsn)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	w.SetMaxOpenConns(8)
+	w.SetMaxIdleConns(4)
+	w.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := db.PingContext(pctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open postgres: %w", err)
+	for _, p := range []*sql.DB{db, w} {
+		if err := p.PingContext(pctx); err != nil {
+			db.Close()
+			w.Close()
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
 	}
-	return &DB{Dialect: Postgres, W: db, R: db, DSN: dsn}, nil
+	return &DB{Dialect: Postgres, W: w, R: db, DSN: dsn}, nil
 }
 
 // Close closes all connections.
