@@ -621,14 +621,8 @@ func TestAttemptsInOneTransaction(t *testing.T) {
 		ctx := context.Background()
 		seedTenants(t, db)
 		ts := sqlstore.FormatTime(t0)
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if _, err := db.Exec(ctx, q, args...); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		exec(`INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, reference, status, data, digest, created_at, updated_at)
-			VALUES ('s1', '14612000', '14612000', 'o1', 'L', 'gewerbe-anmeldung', 1, 'GEW-14612000-2026-000001', 'eingegangen', '{}', 'd', ?, ?)`, ts, ts)
+		exec := execer(t, db)
+		insertBareSubmission(t, db, "s1")
 		for _, id := range []string{"d1", "d2", "d3"} {
 			rid := "r-" + id
 			exec(`INSERT INTO recipients (id, kind, name, connector, created_at, updated_at) VALUES (?, 'ihk', 'IHK', 'http', ?, ?)`, rid, ts, ts)
@@ -723,13 +717,8 @@ func TestHeldRowsFailAtCommit(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		seedTenants(t, db)
-		ts := sqlstore.FormatTime(t0)
-		for _, id := range []string{"s1", "s2"} {
-			if _, err := db.Exec(ctx, `INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, reference, status, data, digest, created_at, updated_at)
-				VALUES (?, '14612000', '14612000', 'o1', 'L', 'f', 1, ?, 'eingegangen', '{}', 'd', ?, ?)`, id, "R-"+id, ts, ts); err != nil {
-				t.Fatal(err)
-			}
-		}
+		insertBareSubmission(t, db, "s1")
+		insertBareSubmission(t, db, "s2")
 		dec := []sqlstore.Routing{{Decision: routing.Decision{Kind: routing.KindIHK, Selected: true, Rule: "r", Reason: "x"}, Version: "v1"}}
 		write := func(ids ...string) error {
 			return db.InTx(ctx, func(tx *sqlstore.Tx) error {

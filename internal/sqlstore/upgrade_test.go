@@ -34,14 +34,8 @@ func TestUpgradeFromRelease7(t *testing.T) {
 		seedTenants(t, db)
 		ts := sqlstore.FormatTime(t0)
 		body := "<?xml version=\"1.0\"?>\n<nachricht>Gewerbeanzeige für die IHK – Umlaute äöü</nachricht>\n"
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if _, err := db.Exec(ctx, q, args...); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		exec(`INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, reference, status, data, digest, created_at, updated_at)
-			VALUES ('s1', '14612000', '14612000', 'o1', 'L', 'gewerbe-anmeldung', 1, 'GEW-14612000-2026-000001', 'eingegangen', '{}', 'd', ?, ?)`, ts, ts)
+		exec := execer(t, db)
+		insertBareSubmission(t, db, "s1")
 		for i, k := range []struct{ kind, rule string }{{"ihk", "r-ihk"}, {"finanzamt", "r-fa"}, {"zoll", "r-zoll"}} {
 			sel := 1
 			if k.kind == "zoll" {
