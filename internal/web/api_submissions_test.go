@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html"
 	"strings"
 	"sync"
 	"testing"
@@ -277,6 +278,35 @@ func TestSubmissionAPIBadInput(t *testing.T) {
 	var n int
 	if err := app.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM submissions`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("bad input stored %d submissions", n)
+	}
+}
+
+// TestServicesPageLebenslagen: the life events section (rendered once per language and
+// kept) lists every life event with each of its services in the language of the page, also
+// when the other language was rendered first, and escaped like the rest of the page.
+func TestServicesPageLebenslagen(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	c := app.Client()
+	cat := app.Platform.Catalog
+	if len(cat.Lebenslagen) == 0 {
+		t.Fatal("the catalog has no life events")
+	}
+	for _, lang := range []string{"en", "de", "en"} {
+		b := c.Get("/leistungen?lang=" + lang).Body
+		if !strings.Contains(b, `<html lang="`+lang+`">`) || strings.Count(b, `id="ll-title"`) != 1 {
+			t.Fatalf("%s: no life events section", lang)
+		}
+		for _, ll := range cat.Lebenslagen {
+			if !strings.Contains(b, "<h3>"+html.EscapeString(ll.Name.In(lang))+"</h3>") {
+				t.Errorf("%s: life event %q missing", lang, ll.Name.In(lang))
+			}
+			for _, k := range ll.Keys {
+				l, _ := cat.Get(k)
+				if !strings.Contains(b, `<a href="/leistungen/`+k+`">`+html.EscapeString(l.Name.In(lang))+`</a>`) {
+					t.Errorf("%s: %s missing under %q", lang, k, ll.Name.In(lang))
+				}
+			}
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -74,13 +75,15 @@ type Config struct {
 // Server serves every HTTP endpoint.
 type Server struct {
 	Config
-	pages   map[string]map[string]*template.Template // lang → page → template
-	static  map[string][]byte                        // hashed name → content
-	css     string                                   // hashed URL of the stylesheet
-	routes  []Route
-	formUI  *formui.Renderer // form steps and review pages of the portal's online procedures
-	mux     *http.ServeMux
-	metrics *metrics
+	pages map[string]map[string]*template.Template // lang → page → template
+	// lebenslagenCache holds the life events section per language (lebenslagenHTML).
+	lebenslagenCache sync.Map
+	static           map[string][]byte // hashed name → content
+	css              string            // hashed URL of the stylesheet
+	routes           []Route
+	formUI           *formui.Renderer // form steps and review pages of the portal's online procedures
+	mux              *http.ServeMux
+	metrics          *metrics
 	// pagesInFlight counts requests to routes outside the API (pages and their static
 	// files) being served: the job runner yields while it is above zero (PagesInFlight).
 	pagesInFlight atomic.Int64

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"errors"
+	"html/template"
 	"net/http"
 	"strings"
 
@@ -77,7 +79,7 @@ func (s *Server) apiServices(w http.ResponseWriter, r *http.Request) error {
 type servicesPage struct {
 	Query       string
 	Results     []*catalog.Leistung
-	Lebenslagen []lebenslageView
+	Lebenslagen template.HTML // the life events section, the same for every request of a language
 }
 
 type lebenslageView struct {
@@ -98,12 +100,37 @@ func (s *Server) lebenslagen() []lebenslageView {
 	return out
 }
 
+// lebenslagenHTML returns the life events section of the services page in lang, rendered
+// once per language: the catalog does not change while the server runs, and the section —
+// some fifty links, each with three calls html/template makes by reflection plus its
+// escapers — was most of the page's cost.
+func (s *Server) lebenslagenHTML(lang string) (template.HTML, error) {
+	if h, ok := s.lebenslagenCache.Load(lang); ok {
+		return h.(template.HTML), nil
+	}
+	t, ok := s.pages[lang]["services"]
+	if !ok {
+		return "", errors.New("unknown template services")
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "lebenslagen", s.lebenslagen()); err != nil {
+		return "", err
+	}
+	h := template.HTML(b.String()) // html/template escaped it
+	s.lebenslagenCache.Store(lang, h)
+	return h, nil
+}
+
 func (s *Server) servicesSearch(w http.ResponseWriter, r *http.Request) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if len(q) > 200 {
 		q = q[:200]
 	}
-	d := servicesPage{Query: q, Lebenslagen: s.lebenslagen()}
+	ll, err := s.lebenslagenHTML(state(r).lang)
+	if err != nil {
+		return err
+	}
+	d := servicesPage{Query: q, Lebenslagen: ll}
 	if q != "" {
 		d.Results = s.Catalog.Search(q)
 	}
