@@ -29,8 +29,11 @@ type pendingAudit struct {
 // auditChunk bounds the rows of one multi-row INSERT (9 parameters each).
 const auditChunk = 200
 
+const auditHeadAdvance = `UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash`
+
 // flushAudit writes the transaction's pending audit entries: one UPDATE of the head for all
-// of them, the chained entries in multi-row INSERTs, the new head hash.
+// of them, the chained entries in multi-row INSERTs, the new head hash (SQLite; PostgreSQL
+// does the same in its commit batches, flushPostgres).
 func (tx *Tx) flushAudit(ctx context.Context) error {
 	n := len(tx.audit)
 	if n == 0 {
@@ -38,9 +41,20 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	}
 	var last int64
 	var prev string
-	if err := tx.QueryRow(ctx, `UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash`, n).Scan(&last, &prev); err != nil {
+	if err := tx.QueryRow(ctx, auditHeadAdvance, n).Scan(&last, &prev); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
+	if err := tx.execBatch(ctx, tx.auditStmts(nil, last, prev)); err != nil {
+		return fmt.Errorf("audit append: %w", err)
+	}
+	return nil
+}
+
+// auditStmts appends to stmts the INSERTs of the pending audit entries, chained from prev and
+// numbered up to last (the head after auditHeadAdvance), and the update of the head's hash;
+// the entries are no longer pending afterwards.
+func (tx *Tx) auditStmts(stmts []batchStmt, last int64, prev string) []batchStmt {
+	n := len(tx.audit)
 	entries := make([]audit.Entry, n)
 	for i, p := range tx.audit {
 		e := audit.Entry{Seq: last - int64(n) + 1 + int64(i), At: p.at.UTC().Truncate(time.Microsecond), Actor: p.r.Actor, TenantAGS: p.r.TenantAGS,
@@ -48,7 +62,6 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 		e.Hash = audit.ComputeHash(e)
 		entries[i], prev = e, e.Hash
 	}
-	var stmts []batchStmt
 	for len(entries) > 0 {
 		chunk := entries[:min(len(entries), auditChunk)]
 		entries = entries[len(chunk):]
@@ -58,13 +71,8 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 		}
 		stmts = append(stmts, batchStmt{multiRowInsert(`INSERT INTO audit_log (seq, at, actor, tenant_ags, action, object, detail, prev_hash, hash) VALUES `, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", "", len(chunk)), args})
 	}
-	stmts = append(stmts, batchStmt{`UPDATE audit_head SET hash = ? WHERE id = 1`, []any{prev}})
-	// One pipelined batch on PostgreSQL (execBatch).
-	if err := tx.execBatch(ctx, stmts); err != nil {
-		return fmt.Errorf("audit append: %w", err)
-	}
 	tx.audit = tx.audit[:0]
-	return nil
+	return append(stmts, batchStmt{`UPDATE audit_head SET hash = ? WHERE id = 1`, []any{prev}})
 }
 
 // Audit appends one entry in its own transaction.

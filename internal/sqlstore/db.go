@@ -284,13 +284,15 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = fn(tx); err != nil {
 		return err
 	}
-	if err = tx.flushRows(ctx, tx.counterUpdates()); err != nil {
-		return err
+	if tx.conn != nil {
+		err = tx.flushPostgres(ctx)
+	} else {
+		err = tx.flushRows(ctx, tx.counterUpdates())
+		if err == nil {
+			err = tx.flushAudit(ctx)
+		}
 	}
-	if err = tx.flushAttempts(ctx); err != nil {
-		return err
-	}
-	if err = tx.flushAudit(ctx); err != nil {
+	if err != nil {
 		return err
 	}
 	if err = stx.Commit(); err != nil {
@@ -545,6 +547,99 @@ func (tx *Tx) execLater(ctx context.Context, q string, args ...any) error {
 	}
 	tx.later = append(tx.later, batchStmt{q, args})
 	return nil
+}
+
+// flushPostgres writes what the transaction held for its commit in two pipelined batches.
+// The first carries the counters, the held rows, the statements of execLater, the UPDATEs
+// of the held delivery attempts and the advance of the audit head, and reads what the
+// last two return; the second carries what depends on that: the attempt and inbox rows, the
+// chained audit entries and the head's new hash. Before, the attempts and the audit head
+// were round trips of their own, each followed by a batch: five waits for the group's
+// leader instead of two.
+func (tx *Tx) flushPostgres(ctx context.Context) error {
+	stmts := tx.counterUpdates()
+	for _, b := range tx.batched {
+		stmts = appendRows(stmts, b.head, b.row, b.tail, b.args)
+	}
+	stmts = append(stmts, tx.later...)
+	chunks := attemptChunks(tx.attempts)
+	tx.batched, tx.later, tx.attempts = nil, nil, nil
+	nAudit := len(tx.audit)
+	if len(chunks) == 0 && nAudit == 0 {
+		return tx.execBatch(ctx, stmts)
+	}
+	moved := make([]map[string]movedDelivery, len(chunks))
+	var last int64
+	var prev string
+	err := tx.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("sqlstore: batch on a %T connection", dc)
+		}
+		b := &pgx.Batch{}
+		for _, st := range stmts {
+			b.Queue(rebind(tx.d, st.q), st.args...)
+		}
+		for _, hs := range chunks {
+			st := attemptsUpdate(hs)
+			b.Queue(rebind(tx.d, st.q), st.args...)
+		}
+		if nAudit > 0 {
+			b.Queue(rebind(tx.d, auditHeadAdvance), nAudit)
+		}
+		br := c.Conn().SendBatch(ctx, b)
+		read := func() error {
+			for range stmts {
+				if _, err := br.Exec(); err != nil {
+					return err
+				}
+			}
+			for i := range chunks {
+				rows, err := br.Query()
+				if err != nil {
+					return err
+				}
+				moved[i] = make(map[string]movedDelivery, len(chunks[i]))
+				for rows.Next() {
+					var id string
+					var m movedDelivery
+					if err := rows.Scan(&id, &m.n, &m.status, &m.recipientID); err != nil {
+						rows.Close()
+						return err
+					}
+					moved[i][id] = m
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
+			}
+			if nAudit > 0 {
+				if err := br.QueryRow().Scan(&last, &prev); err != nil {
+					return fmt.Errorf("audit head: %w", err)
+				}
+			}
+			return nil
+		}
+		if err := read(); err != nil {
+			br.Close()
+			return err
+		}
+		return br.Close()
+	})
+	if err != nil {
+		return err
+	}
+	var after []batchStmt
+	for i, hs := range chunks {
+		if after, err = attemptRowStmts(after, hs, moved[i]); err != nil {
+			return err
+		}
+	}
+	if nAudit > 0 {
+		after = tx.auditStmts(after, last, prev)
+	}
+	return tx.execBatch(ctx, after)
 }
 
 // batchStmt is a statement of execBatch.

@@ -402,7 +402,7 @@ func (db *DB) RecordAttempts(ctx context.Context, attempts []DeliveryAttempt, co
 func recordAttemptTx(ctx context.Context, tx *Tx, deliveryID string, res AttemptResult, now time.Time) error {
 	if tx.d == Postgres {
 		// The attempt waits for the commit and is written with the group's other attempts:
-		// one UPDATE … FROM (VALUES …) for all of them (flushAttempts) instead of a round
+		// one UPDATE … FROM (VALUES …) for all of them (flushPostgres) instead of a round
 		// trip each.
 		tx.attempts = append(tx.attempts, heldAttempt{deliveryID, res, now})
 		return nil
@@ -454,15 +454,12 @@ type heldAttempt struct {
 	now        time.Time
 }
 
-// flushAttempts writes the attempts RecordAttempt held back (PostgreSQL): per round one
-// UPDATE … FROM (VALUES …) … RETURNING for up to batchRowsPerStatement deliveries, which
-// does what recordAttempt does for one, then their attempt rows and inbox rows in multi-row
-// INSERTs. PostgreSQL updates a row once per statement, so a second attempt of the same
-// delivery in one transaction goes into the next round. A delivery that does not exist fails
-// the transaction (its group is then written member by member, and that caller learns it).
-func (tx *Tx) flushAttempts(ctx context.Context) error {
-	pending := tx.attempts
-	tx.attempts = nil
+// attemptChunks orders the attempts RecordAttempt held back (PostgreSQL) into UPDATE
+// statements of up to batchRowsPerStatement distinct deliveries: PostgreSQL updates a row
+// once per statement, so a second attempt of the same delivery in one transaction goes into
+// a later statement (a later round), which sees the first one's effect.
+func attemptChunks(pending []heldAttempt) [][]heldAttempt {
+	var out [][]heldAttempt
 	for len(pending) > 0 {
 		var round, later []heldAttempt
 		seen := make(map[string]bool, len(pending))
@@ -475,13 +472,11 @@ func (tx *Tx) flushAttempts(ctx context.Context) error {
 			round = append(round, h)
 		}
 		for start := 0; start < len(round); start += batchRowsPerStatement {
-			if err := tx.updateAttempts(ctx, round[start:min(start+batchRowsPerStatement, len(round))]); err != nil {
-				return err
-			}
+			out = append(out, round[start:min(start+batchRowsPerStatement, len(round))])
 		}
 		pending = later
 	}
-	return nil
+	return out
 }
 
 const attemptsUpdateHead = `UPDATE deliveries AS d SET attempts = d.attempts + 1,
@@ -499,41 +494,34 @@ const (
 WHERE d.id = v.id RETURNING d.id, d.attempts, d.status, d.recipient_id`
 )
 
-// updateAttempts moves the deliveries of hs (distinct) and writes their attempt and inbox rows.
-func (tx *Tx) updateAttempts(ctx context.Context, hs []heldAttempt) error {
+// attemptsUpdate is the statement that does for the distinct deliveries of hs what
+// recordAttempt does for one: one UPDATE … FROM (VALUES …) … RETURNING id, attempts, status,
+// recipient_id.
+func attemptsUpdate(hs []heldAttempt) batchStmt {
 	args := make([]any, 0, len(hs)*12)
 	for _, h := range hs {
 		a := h.res.Attempt
 		args = append(args, h.deliveryID, string(h.res.Status), string(a.Connector), a.Error, fmtOpt(h.res.NextAt), FormatTime(h.now),
 			h.res.Body != nil, h.res.ContentType, string(h.res.Body), a.BodySHA256, h.res.Status == delivery.StatusDelivered, FormatTime(a.At))
 	}
-	rows, err := tx.Query(ctx, multiRowInsert(attemptsUpdateHead, attemptsUpdateRow, attemptsUpdateTail, len(hs)), args...)
-	if err != nil {
-		return err
-	}
-	type moved struct {
-		n                   int
-		status, recipientID string
-	}
-	got := make(map[string]moved, len(hs))
-	for rows.Next() {
-		var id string
-		var m moved
-		if err := rows.Scan(&id, &m.n, &m.status, &m.recipientID); err != nil {
-			rows.Close()
-			return err
-		}
-		got[id] = m
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	return batchStmt{multiRowInsert(attemptsUpdateHead, attemptsUpdateRow, attemptsUpdateTail, len(hs)), args}
+}
+
+// movedDelivery is what attemptsUpdate returns for one delivery.
+type movedDelivery struct {
+	n                   int
+	status, recipientID string
+}
+
+// attemptRowStmts returns the INSERTs of the attempt rows of hs and of the inbox rows of
+// those now offered, given what attemptsUpdate returned for them; a delivery it did not
+// return does not exist.
+func attemptRowStmts(stmts []batchStmt, hs []heldAttempt, got map[string]movedDelivery) ([]batchStmt, error) {
 	var attempts, inbox []any
 	for _, h := range hs {
 		m, ok := got[h.deliveryID]
 		if !ok {
-			return apperr.NotFound("Zustellung")
+			return nil, apperr.NotFound("Zustellung")
 		}
 		a := h.res.Attempt
 		a.N = m.n
@@ -542,9 +530,8 @@ func (tx *Tx) updateAttempts(ctx context.Context, hs []heldAttempt) error {
 			inbox = append(inbox, h.deliveryID, m.recipientID, FormatTime(h.now))
 		}
 	}
-	stmts := appendRows(nil, attemptsInsertHead, attemptsInsertRow, "", attempts)
-	stmts = appendRows(stmts, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES `, "(?, ?, ?)", ` ON CONFLICT (delivery_id) DO NOTHING`, inbox)
-	return tx.execBatch(ctx, stmts)
+	stmts = appendRows(stmts, attemptsInsertHead, attemptsInsertRow, "", attempts)
+	return appendRows(stmts, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES `, "(?, ?, ?)", ` ON CONFLICT (delivery_id) DO NOTHING`, inbox), nil
 }
 
 const (
