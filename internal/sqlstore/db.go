@@ -571,61 +571,46 @@ func (tx *Tx) flushPostgres(ctx context.Context) error {
 	moved := make([]map[string]movedDelivery, len(chunks))
 	var last int64
 	var prev string
-	err := tx.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("sqlstore: batch on a %T connection", dc)
+	b := &pgx.Batch{}
+	queue(b, stmts...)
+	for _, hs := range chunks {
+		queue(b, attemptsUpdate(hs))
+	}
+	if nAudit > 0 {
+		queue(b, batchStmt{auditHeadAdvance, []any{nAudit}})
+	}
+	err := tx.sendBatch(ctx, b, func(br pgx.BatchResults) error {
+		for range stmts {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
 		}
-		b := &pgx.Batch{}
-		for _, st := range stmts {
-			b.Queue(rebind(tx.d, st.q), st.args...)
-		}
-		for _, hs := range chunks {
-			st := attemptsUpdate(hs)
-			b.Queue(rebind(tx.d, st.q), st.args...)
+		for i := range chunks {
+			rows, err := br.Query()
+			if err != nil {
+				return err
+			}
+			moved[i] = make(map[string]movedDelivery, len(chunks[i]))
+			for rows.Next() {
+				var id string
+				var m movedDelivery
+				if err := rows.Scan(&id, &m.n, &m.status, &m.recipientID); err != nil {
+					rows.Close()
+					return err
+				}
+				moved[i][id] = m
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
 		if nAudit > 0 {
-			b.Queue(rebind(tx.d, auditHeadAdvance), nAudit)
-		}
-		br := c.Conn().SendBatch(ctx, b)
-		read := func() error {
-			for range stmts {
-				if _, err := br.Exec(); err != nil {
-					return err
-				}
+			if err := br.QueryRow().Scan(&last, &prev); err != nil {
+				return fmt.Errorf("audit head: %w", err)
 			}
-			for i := range chunks {
-				rows, err := br.Query()
-				if err != nil {
-					return err
-				}
-				moved[i] = make(map[string]movedDelivery, len(chunks[i]))
-				for rows.Next() {
-					var id string
-					var m movedDelivery
-					if err := rows.Scan(&id, &m.n, &m.status, &m.recipientID); err != nil {
-						rows.Close()
-						return err
-					}
-					moved[i][id] = m
-				}
-				rows.Close()
-				if err := rows.Err(); err != nil {
-					return err
-				}
-			}
-			if nAudit > 0 {
-				if err := br.QueryRow().Scan(&last, &prev); err != nil {
-					return fmt.Errorf("audit head: %w", err)
-				}
-			}
-			return nil
 		}
-		if err := read(); err != nil {
-			br.Close()
-			return err
-		}
-		return br.Close()
+		return nil
 	})
 	if err != nil {
 		return err
@@ -666,21 +651,38 @@ func (tx *Tx) execBatch(ctx context.Context, stmts []batchStmt) error {
 		}
 		return nil
 	}
+	b := &pgx.Batch{}
+	queue(b, stmts...)
+	return tx.sendBatch(ctx, b, func(br pgx.BatchResults) error {
+		for range stmts {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// queue adds statements to a pgx batch, with PostgreSQL placeholders.
+func queue(b *pgx.Batch, stmts ...batchStmt) {
+	for _, st := range stmts {
+		b.Queue(rebind(Postgres, st.q), st.args...)
+	}
+}
+
+// sendBatch sends b on the transaction's connection (PostgreSQL) and reads its results with
+// read, which must take them in order; the batch is closed in any case, and the first error
+// is returned.
+func (tx *Tx) sendBatch(ctx context.Context, b *pgx.Batch, read func(pgx.BatchResults) error) error {
 	return tx.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("sqlstore: batch on a %T connection", dc)
 		}
-		b := &pgx.Batch{}
-		for _, st := range stmts {
-			b.Queue(rebind(tx.d, st.q), st.args...)
-		}
 		br := c.Conn().SendBatch(ctx, b)
-		for range stmts {
-			if _, err := br.Exec(); err != nil {
-				br.Close()
-				return err
-			}
+		if err := read(br); err != nil {
+			br.Close()
+			return err
 		}
 		return br.Close()
 	})
