@@ -47,16 +47,17 @@ func crashRun(t *testing.T, bin, pg string) {
 	token = strings.TrimSpace(token)
 
 	// Clients keep filing until the server has been killed at least minKills times and at least
-	// minSubs submissions were acknowledged (at most maxSubs).
-	const minKills, minSubs, maxSubs = 5, 40, 600
+	// minSubs submissions were acknowledged (at most maxSubs, a bound high enough that a fast
+	// server does not run out of submissions before the kills: 600 once did).
+	const minKills, minSubs, maxSubs = 5, 40, 5000
 	today := time.Now()
 	names := gewerbe.SampleNames()
-	bodies := make([][]byte, maxSubs)
-	for i := range bodies {
-		raw := gewerbe.Sample(names[i%len(names)], today)
+	samples := make([][]byte, len(names)) // submission i files sample i mod len(names)
+	for i := range samples {
+		raw := gewerbe.Sample(names[i], today)
 		var a struct{ Art string }
 		_ = json.Unmarshal(raw, &a)
-		bodies[i] = []byte(fmt.Sprintf(`{"leistung":%q,"ags":%q,"data":%s}`, keys[a.Art], dresden, raw))
+		samples[i] = []byte(fmt.Sprintf(`{"leistung":%q,"ags":%q,"data":%s}`, keys[a.Art], dresden, raw))
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -111,7 +112,7 @@ func crashRun(t *testing.T, bin, pg string) {
 				if !ok {
 					return
 				}
-				if submitUntilAnswered(t, ctx, client, srv.URL, token, i, bodies[i], &acks[i]) {
+				if submitUntilAnswered(t, ctx, client, srv.URL, token, i, samples[i%len(samples)], &acks[i]) {
 					mu.Lock()
 					acked++
 					mu.Unlock()
