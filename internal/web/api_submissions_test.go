@@ -310,6 +310,44 @@ func TestServicesPageLebenslagen(t *testing.T) {
 	}
 }
 
+// TestServicesSearchResults: the results section (kept per language and query) names the
+// services found in the page's language, the same on a repeated query, also after more
+// distinct queries than are kept; the query itself is shown escaped, outside the kept part.
+func TestServicesSearchResults(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	c := app.Client()
+	l, ok := app.Platform.Catalog.Get(keyAnmeldung)
+	if !ok {
+		t.Fatal("no Gewerbeanmeldung in the catalog")
+	}
+	link := func(lang string) string {
+		return `<a href="/leistungen/` + keyAnmeldung + `">` + html.EscapeString(l.Name.In(lang)) + `</a>`
+	}
+	check := func(lang string) {
+		t.Helper()
+		b := c.Get("/leistungen?q=Gewerbe+anmelden&lang=" + lang).Body
+		if !strings.Contains(b, link(lang)) || strings.Count(b, `id="results-title"`) != 1 {
+			t.Fatalf("%s: %s not found", lang, keyAnmeldung)
+		}
+	}
+	check("de")
+	check("en")
+	check("de")
+	for i := range 1100 { // more than the cache keeps
+		if r := c.Get(fmt.Sprintf("/leistungen?q=gewerbe+%d", i)); r.Status != 200 {
+			t.Fatalf("query %d: %d", i, r.Status)
+		}
+	}
+	check("en")
+	b := c.Get("/leistungen?q=%3Cscript%3Ex%3C%2Fscript%3E").Body
+	if strings.Contains(b, "<script>x") || !strings.Contains(b, "&lt;script&gt;x") {
+		t.Fatal("the query is not escaped")
+	}
+	if !strings.Contains(b, `id="results-title"`) {
+		t.Fatal("no results section for a query without hits")
+	}
+}
+
 func TestServicesAPIAndFinder(t *testing.T) {
 	app := apptest.NewSQLite(t)
 	c := app.Client()

@@ -78,7 +78,7 @@ func (s *Server) apiServices(w http.ResponseWriter, r *http.Request) error {
 
 type servicesPage struct {
 	Query       string
-	Results     []*catalog.Leistung
+	Results     template.HTML // the results section of Query
 	Lebenslagen template.HTML // the life events section, the same for every request of a language
 }
 
@@ -100,6 +100,48 @@ func (s *Server) lebenslagen() []lebenslageView {
 	return out
 }
 
+// searchCacheSize bounds the queries whose results section is kept (searchHTML); when it is
+// reached the cache starts over, so odd queries cannot grow it.
+const searchCacheSize = 1024
+
+// searchHTML returns the results section of the services page for query q in lang. The
+// catalog does not change while the server runs, so the section is rendered once per
+// language and query and kept (up to searchCacheSize queries).
+func (s *Server) searchHTML(lang, q string) (template.HTML, error) {
+	key := lang + "\x00" + q
+	s.searchMu.Lock()
+	h, ok := s.searchCache[key]
+	s.searchMu.Unlock()
+	if ok {
+		return h, nil
+	}
+	h, err := s.renderPart(lang, "results", s.Catalog.Search(q))
+	if err != nil {
+		return "", err
+	}
+	s.searchMu.Lock()
+	if s.searchCache == nil || len(s.searchCache) >= searchCacheSize {
+		s.searchCache = map[string]template.HTML{}
+	}
+	s.searchCache[key] = h
+	s.searchMu.Unlock()
+	return h, nil
+}
+
+// renderPart renders a template defined in the services page in lang; html/template has
+// escaped it.
+func (s *Server) renderPart(lang, name string, data any) (template.HTML, error) {
+	t, ok := s.pages[lang]["services"]
+	if !ok {
+		return "", errors.New("unknown template services")
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, name, data); err != nil {
+		return "", err
+	}
+	return template.HTML(b.String()), nil
+}
+
 // lebenslagenHTML returns the life events section of the services page in lang, rendered
 // once per language: the catalog does not change while the server runs, and the section —
 // some fifty links, each with three calls html/template makes by reflection plus its
@@ -108,15 +150,10 @@ func (s *Server) lebenslagenHTML(lang string) (template.HTML, error) {
 	if h, ok := s.lebenslagenCache.Load(lang); ok {
 		return h.(template.HTML), nil
 	}
-	t, ok := s.pages[lang]["services"]
-	if !ok {
-		return "", errors.New("unknown template services")
-	}
-	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, "lebenslagen", s.lebenslagen()); err != nil {
+	h, err := s.renderPart(lang, "lebenslagen", s.lebenslagen())
+	if err != nil {
 		return "", err
 	}
-	h := template.HTML(b.String()) // html/template escaped it
 	s.lebenslagenCache.Store(lang, h)
 	return h, nil
 }
@@ -132,7 +169,9 @@ func (s *Server) servicesSearch(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := servicesPage{Query: q, Lebenslagen: ll}
 	if q != "" {
-		d.Results = s.Catalog.Search(q)
+		if d.Results, err = s.searchHTML(state(r).lang, q); err != nil {
+			return err
+		}
 	}
 	return s.render(w, r, http.StatusOK, "services", s.page(r, "services.title", d))
 }
