@@ -287,7 +287,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if tx.conn != nil {
 		err = tx.flushPostgres(ctx)
 	} else {
-		err = tx.flushRows(ctx, tx.counterUpdates())
+		err = tx.execBatch(ctx, tx.heldStmts())
 		if err == nil {
 			err = tx.flushAudit(ctx)
 		}
@@ -432,7 +432,6 @@ func isUniqueViolation(err error) bool {
 // to VALUES, row one row's placeholders, tail what follows the rows (ON CONFLICT …).
 type batchedInsert struct {
 	head, row, tail string
-	width           int
 	args            []any
 	// keys maps the conflict key of an upserted row (upsertRows) to its row number, so a
 	// later upsert of the same key replaces the held row instead of adding a second one.
@@ -476,7 +475,7 @@ func (tx *Tx) holdRows(ctx context.Context, head, row, tail string, keyCols int,
 		}
 	}
 	if b == nil {
-		b = &batchedInsert{head: head, row: row, tail: tail, width: width}
+		b = &batchedInsert{head: head, row: row, tail: tail}
 		tx.batched = append(tx.batched, b)
 	}
 	if keyCols > 0 {
@@ -494,6 +493,11 @@ func (tx *Tx) holdRows(ctx context.Context, head, row, tail string, keyCols int,
 	return nil
 }
 
+// placeholders returns n comma-separated placeholders, for an IN list.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
 // multiRowInsert returns head, n copies of row separated by commas, and tail.
 func multiRowInsert(head, row, tail string, n int) string {
 	q := make([]byte, 0, len(head)+len(tail)+n*(len(row)+2))
@@ -507,22 +511,18 @@ func multiRowInsert(head, row, tail string, n int) string {
 	return string(append(q, tail...))
 }
 
-// flushRows writes the rows insertRows held back, in the order the statements were first
-// used, after the statements already queued in pending and before those of execLater; all
-// in one pipelined batch (execBatch).
-func (tx *Tx) flushRows(ctx context.Context, pending []batchStmt) error {
+// heldStmts returns, and forgets, the statements the transaction holds for its commit that
+// need no answer: the reference counters' write-backs, then the rows insertRows held back in
+// the order their statements were first used, then the statements of execLater. (On SQLite
+// only counters are held; rows and later statements ran at once.)
+func (tx *Tx) heldStmts() []batchStmt {
+	stmts := tx.counterUpdates()
 	for _, b := range tx.batched {
-		pending = appendRows(pending, b.head, b.row, b.tail, b.args)
+		stmts = appendRows(stmts, b.head, b.row, b.tail, b.args)
 	}
-	pending = append(pending, tx.later...)
+	stmts = append(stmts, tx.later...)
 	tx.batched, tx.later = nil, nil
-	return tx.execBatch(ctx, pending)
-}
-
-// execRows writes rows (each as wide as row has placeholders) at once, in INSERTs of up to
-// batchRowsPerStatement rows.
-func (tx *Tx) execRows(ctx context.Context, head, row, tail string, args []any) error {
-	return tx.execBatch(ctx, appendRows(nil, head, row, tail, args))
+	return stmts
 }
 
 // appendRows appends the INSERTs of rows (up to batchRowsPerStatement each) to stmts.
@@ -537,7 +537,7 @@ func appendRows(stmts []batchStmt, head, row, tail string, args []any) []batchSt
 }
 
 // execLater runs a statement whose result nobody needs. On PostgreSQL it waits for the
-// commit and goes out in its batch after the held rows (flushRows), so it costs no round
+// commit and goes out in its batch after the held rows (heldStmts), so it costs no round
 // trip of its own; an error fails the transaction then. Callers must not read what it
 // writes in the same transaction. On SQLite it runs at once.
 func (tx *Tx) execLater(ctx context.Context, q string, args ...any) error {
@@ -557,13 +557,9 @@ func (tx *Tx) execLater(ctx context.Context, q string, args ...any) error {
 // were round trips of their own, each followed by a batch: five waits for the group's
 // leader instead of two.
 func (tx *Tx) flushPostgres(ctx context.Context) error {
-	stmts := tx.counterUpdates()
-	for _, b := range tx.batched {
-		stmts = appendRows(stmts, b.head, b.row, b.tail, b.args)
-	}
-	stmts = append(stmts, tx.later...)
+	stmts := tx.heldStmts()
 	chunks := attemptChunks(tx.attempts)
-	tx.batched, tx.later, tx.attempts = nil, nil, nil
+	tx.attempts = nil
 	nAudit := len(tx.audit)
 	if len(chunks) == 0 && nAudit == 0 {
 		return tx.execBatch(ctx, stmts)
@@ -580,10 +576,8 @@ func (tx *Tx) flushPostgres(ctx context.Context) error {
 		queue(b, batchStmt{auditHeadAdvance, []any{nAudit}})
 	}
 	err := tx.sendBatch(ctx, b, func(br pgx.BatchResults) error {
-		for range stmts {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
+		if err := execResults(br, len(stmts)); err != nil {
+			return err
 		}
 		for i := range chunks {
 			rows, err := br.Query()
@@ -653,14 +647,17 @@ func (tx *Tx) execBatch(ctx context.Context, stmts []batchStmt) error {
 	}
 	b := &pgx.Batch{}
 	queue(b, stmts...)
-	return tx.sendBatch(ctx, b, func(br pgx.BatchResults) error {
-		for range stmts {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
+	return tx.sendBatch(ctx, b, func(br pgx.BatchResults) error { return execResults(br, len(stmts)) })
+}
+
+// execResults takes the results of the next n statements of a batch, which return no rows.
+func execResults(br pgx.BatchResults, n int) error {
+	for range n {
+		if _, err := br.Exec(); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // queue adds statements to a pgx batch, with PostgreSQL placeholders.

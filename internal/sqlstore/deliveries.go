@@ -262,8 +262,8 @@ func (db *DB) DeliveriesToSend(ctx context.Context, ids []string) (map[string]De
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := db.Query(ctx, `SELECT `+deliveryCols+`, `+recipientColsOf("r")+` FROM deliveries d JOIN recipients r ON r.id = d.recipient_id LEFT JOIN jobs j ON j.id = d.job_id
-		WHERE d.id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, args...)
+	// The recipient is never missing (a foreign key), so its columns are never NULL.
+	rows, err := db.Query(ctx, `SELECT `+deliveryCols+`, `+recipientColsOf("r")+deliveryFrom+` WHERE d.id IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +321,7 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]delivery.
 	where := `1 = 1`
 	var args []any
 	if len(f.OfficeAGS) > 0 {
-		where += ` AND d.office_ags IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(f.OfficeAGS)), ", ") + `)`
+		where += ` AND d.office_ags IN (` + placeholders(len(f.OfficeAGS)) + `)`
 		for _, a := range f.OfficeAGS {
 			args = append(args, a)
 		}
@@ -441,11 +441,17 @@ func recordAttempt(ctx context.Context, tx *Tx, deliveryID string, res AttemptRe
 		return err
 	}
 	if delivery.Status(status) == delivery.StatusOffered {
-		_, err := tx.Exec(ctx, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`, deliveryID, recipientID, ts)
-		return err
+		return tx.insertRows(ctx, inboxOfferHead, inboxOfferRow, inboxOfferTail, []any{deliveryID, recipientID, ts})
 	}
 	return nil
 }
+
+// The inbox row of an offered delivery (a second offer keeps the first row).
+const (
+	inboxOfferHead = `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES `
+	inboxOfferRow  = "(?, ?, ?)"
+	inboxOfferTail = ` ON CONFLICT (delivery_id) DO NOTHING`
+)
 
 // heldAttempt is an attempt waiting for its transaction's commit (PostgreSQL).
 type heldAttempt struct {
@@ -531,7 +537,7 @@ func attemptRowStmts(stmts []batchStmt, hs []heldAttempt, got map[string]movedDe
 		}
 	}
 	stmts = appendRows(stmts, attemptsInsertHead, attemptsInsertRow, "", attempts)
-	return appendRows(stmts, `INSERT INTO inbox (delivery_id, recipient_id, offered_at) VALUES `, "(?, ?, ?)", ` ON CONFLICT (delivery_id) DO NOTHING`, inbox), nil
+	return appendRows(stmts, inboxOfferHead, inboxOfferRow, inboxOfferTail, inbox), nil
 }
 
 const (

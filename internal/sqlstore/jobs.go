@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/rathaus-egov/rathaus/internal/identity"
@@ -48,7 +47,7 @@ func (db *DB) ClaimJobs(ctx context.Context, worker string, kinds []string, now,
 	if len(kinds) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	kindIn := `kind IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ") + `)`
+	kindIn := `kind IN (` + placeholders(len(kinds)) + `)`
 	lock := ""
 	if db.Dialect == Postgres {
 		lock = ` FOR UPDATE SKIP LOCKED`

@@ -181,7 +181,7 @@ type heldCounter struct {
 }
 
 // counterUpdates returns the statements that write the numbers handed out after a counter's
-// first one back to its row (run at commit with the held rows, flushRows). A rolled-back
+// first one back to its row (run at commit with the held rows, heldStmts). A rolled-back
 // transaction rolls them back with everything else, so the numbers stay without gaps.
 func (tx *Tx) counterUpdates() []batchStmt {
 	var out []batchStmt
