@@ -76,18 +76,15 @@ type Config struct {
 type Server struct {
 	Config
 	pages map[string]map[string]*template.Template // lang → page → template
-	// lebenslagenCache holds the life events section per language (lebenslagenHTML).
-	lebenslagenCache sync.Map
-	// searchCache holds results sections of the services page by language and query
-	// (searchHTML).
-	searchMu    sync.Mutex
-	searchCache map[string]template.HTML
-	static      map[string][]byte // hashed name → content
-	css         string            // hashed URL of the stylesheet
-	routes      []Route
-	formUI      *formui.Renderer // form steps and review pages of the portal's online procedures
-	mux         *http.ServeMux
-	metrics     *metrics
+	// partCache holds rendered parts of the services page (servicesPart).
+	partMu    sync.Mutex
+	partCache map[string]template.HTML
+	static    map[string][]byte // hashed name → content
+	css       string            // hashed URL of the stylesheet
+	routes    []Route
+	formUI    *formui.Renderer // form steps and review pages of the portal's online procedures
+	mux       *http.ServeMux
+	metrics   *metrics
 	// pagesInFlight counts requests to routes outside the API (pages and their static
 	// files) being served: the job runner yields while it is above zero (PagesInFlight).
 	pagesInFlight atomic.Int64

@@ -100,61 +100,39 @@ func (s *Server) lebenslagen() []lebenslageView {
 	return out
 }
 
-// searchCacheSize bounds the queries whose results section is kept (searchHTML); when it is
-// reached the cache starts over, so odd queries cannot grow it.
-const searchCacheSize = 1024
+// partCacheSize bounds the rendered parts of the services page that are kept (servicesPart):
+// the life events section per language and the results section per language and query.
+// When it is reached the cache starts over, so odd queries cannot grow it.
+const partCacheSize = 1024
 
-// searchHTML returns the results section of the services page for query q in lang. The
-// catalog does not change while the server runs, so the section is rendered once per
-// language and query and kept (up to searchCacheSize queries).
-func (s *Server) searchHTML(lang, q string) (template.HTML, error) {
-	key := lang + "\x00" + q
-	s.searchMu.Lock()
-	h, ok := s.searchCache[key]
-	s.searchMu.Unlock()
+// servicesPart returns the part name of the services page ("lebenslagen", "results") in
+// lang for key, rendering it from data() the first time. The catalog does not change while
+// the server runs, so a rendered part stays right; the life events section — some fifty
+// links, each with reflective template calls and escapers — and the results were most of
+// the page's cost.
+func (s *Server) servicesPart(lang, name, key string, data func() any) (template.HTML, error) {
+	k := lang + "\x00" + name + "\x00" + key
+	s.partMu.Lock()
+	h, ok := s.partCache[k]
+	s.partMu.Unlock()
 	if ok {
 		return h, nil
 	}
-	h, err := s.renderPart(lang, "results", s.Catalog.Search(q))
-	if err != nil {
-		return "", err
-	}
-	s.searchMu.Lock()
-	if s.searchCache == nil || len(s.searchCache) >= searchCacheSize {
-		s.searchCache = map[string]template.HTML{}
-	}
-	s.searchCache[key] = h
-	s.searchMu.Unlock()
-	return h, nil
-}
-
-// renderPart renders a template defined in the services page in lang; html/template has
-// escaped it.
-func (s *Server) renderPart(lang, name string, data any) (template.HTML, error) {
 	t, ok := s.pages[lang]["services"]
 	if !ok {
 		return "", errors.New("unknown template services")
 	}
 	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, name, data); err != nil {
+	if err := t.ExecuteTemplate(&b, name, data()); err != nil {
 		return "", err
 	}
-	return template.HTML(b.String()), nil
-}
-
-// lebenslagenHTML returns the life events section of the services page in lang, rendered
-// once per language: the catalog does not change while the server runs, and the section —
-// some fifty links, each with three calls html/template makes by reflection plus its
-// escapers — was most of the page's cost.
-func (s *Server) lebenslagenHTML(lang string) (template.HTML, error) {
-	if h, ok := s.lebenslagenCache.Load(lang); ok {
-		return h.(template.HTML), nil
+	h = template.HTML(b.String()) // html/template escaped it
+	s.partMu.Lock()
+	if s.partCache == nil || len(s.partCache) >= partCacheSize {
+		s.partCache = map[string]template.HTML{}
 	}
-	h, err := s.renderPart(lang, "lebenslagen", s.lebenslagen())
-	if err != nil {
-		return "", err
-	}
-	s.lebenslagenCache.Store(lang, h)
+	s.partCache[k] = h
+	s.partMu.Unlock()
 	return h, nil
 }
 
@@ -163,13 +141,14 @@ func (s *Server) servicesSearch(w http.ResponseWriter, r *http.Request) error {
 	if len(q) > 200 {
 		q = q[:200]
 	}
-	ll, err := s.lebenslagenHTML(state(r).lang)
+	lang := state(r).lang
+	ll, err := s.servicesPart(lang, "lebenslagen", "", func() any { return s.lebenslagen() })
 	if err != nil {
 		return err
 	}
 	d := servicesPage{Query: q, Lebenslagen: ll}
 	if q != "" {
-		if d.Results, err = s.searchHTML(state(r).lang, q); err != nil {
+		if d.Results, err = s.servicesPart(lang, "results", q, func() any { return s.Catalog.Search(q) }); err != nil {
 			return err
 		}
 	}
