@@ -38,6 +38,7 @@ type Options struct {
 	Duration      time.Duration // measured time per phase (ignored with Quick)
 	Warmup        time.Duration // unmeasured time before each phase; 0: a default
 	Drain         time.Duration // longest wait for background jobs between phases and for deliveries; 0: a default
+	WarmData      time.Duration // submissions filed (and delivered) before the first phase; 0: a default
 	Concurrency   int           // clients of the submit and baseline phases
 	BrowseClients int           // clients of the browse phase (default 50)
 	Out           string        // folder for the JSON results; empty: none written
@@ -135,6 +136,12 @@ func (o *Options) defaults() {
 	}
 	if o.Warmup == 0 {
 		o.Warmup = min(2*time.Second, o.Duration/5)
+	}
+	if o.WarmData <= 0 {
+		o.WarmData = 2 * time.Second
+		if o.Quick {
+			o.WarmData = 500 * time.Millisecond
+		}
 	}
 	if o.Drain <= 0 {
 		o.Drain = 60 * time.Second
@@ -245,6 +252,13 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 
 	tr := newTransport(max(o.Concurrency, o.BrowseClients))
 	defer tr.CloseIdleConnections()
+
+	// Warm-up: the measured phases run on the database of an installation that has seen
+	// traffic, not on empty tables (see warmUp).
+	logf("warm-up: submissions for %v, their deliveries, statistics", o.WarmData)
+	if err := warmUp(ctx, o, a, d, tr, pool); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
 
 	// Baseline.
 	logf("baseline: bare handler, one single-row insert per request, %d clients", o.Concurrency)

@@ -180,11 +180,16 @@ func fmtOpt(t time.Time) string {
 	return FormatTime(t)
 }
 
+// deliveryCols reads the next attempt from the delivery's job while it is queued. A
+// correlated subquery, not a join: PostgreSQL then always probes the jobs key for the rows
+// selected, whereas a join's plan follows the table statistics, and a plan made while jobs
+// was small (a fresh installation's first minute, before autovacuum's first ANALYZE) hashed
+// the whole jobs table for every lookup of eight deliveries.
 const deliveryCols = `d.id, d.submission_id, d.tenant_ags, d.office_ags, d.recipient_id, COALESCE(r.name, ''), d.kind, d.connector, d.connector_override, d.endpoint_override,
-	d.status, d.attempts, d.job_id, CASE WHEN j.state = 'queued' THEN j.run_at ELSE d.next_attempt_at END, d.last_error, d.delivered_at, d.idempotency_key, d.message_uuid, d.batch, d.due_at, d.window_start,
+	d.status, d.attempts, d.job_id, COALESCE((SELECT j.run_at FROM jobs j WHERE j.id = d.job_id AND j.state = 'queued'), d.next_attempt_at), d.last_error, d.delivered_at, d.idempotency_key, d.message_uuid, d.batch, d.due_at, d.window_start,
 	d.content_type, d.body, d.body_sha256, d.created_at`
 
-const deliveryFrom = ` FROM deliveries d LEFT JOIN recipients r ON r.id = d.recipient_id LEFT JOIN jobs j ON j.id = d.job_id`
+const deliveryFrom = ` FROM deliveries d LEFT JOIN recipients r ON r.id = d.recipient_id`
 
 func scanDelivery(sc interface{ Scan(...any) error }) (*delivery.Delivery, error) {
 	var d delivery.Delivery

@@ -142,6 +142,14 @@ func (db *DB) QueueDepth(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
+// DueJobs counts the queued jobs whose time has come (run_at <= now): the backlog. Queued
+// jobs for later (a reminder in two weeks, a monthly batch) are not in it.
+func (db *DB) DueJobs(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := db.QueryRow(ctx, `SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND run_at <= ?`, FormatTime(now)).Scan(&n)
+	return n, err
+}
+
 // GetJob returns a job by id (for tests and the admin view).
 func (db *DB) GetJob(ctx context.Context, id string) (*jobs.Job, error) {
 	var j jobs.Job

@@ -287,6 +287,15 @@ func TestJobs(t *testing.T) {
 		if again, _ := db.ClaimJobs(ctx, "w1", []string{"k"}, t0.Add(30*time.Minute), t0.Add(31*time.Minute), 5); len(again) != 0 {
 			t.Fatal("job ran before its back-off")
 		}
+		// Queued for later is not due: the backlog counts it only from its time on.
+		for _, c := range []struct {
+			at   time.Time
+			want int
+		}{{t0.Add(30 * time.Minute), 0}, {t0.Add(time.Hour), 1}} {
+			if n, err := db.DueJobs(ctx, c.at); err != nil || n != c.want {
+				t.Fatalf("DueJobs(%v) = %d, %v; want %d", c.at, n, err, c.want)
+			}
+		}
 		if err := db.RetryJob(ctx, id, t0, t0, "boom", true); err != nil {
 			t.Fatal(err)
 		}
@@ -757,6 +766,43 @@ func TestHeldRowsFailAtCommit(t *testing.T) {
 		}
 		if n, err := db.VerifyAudit(ctx); err != nil || n < 2 {
 			t.Fatalf("audit chain: %d %v", n, err)
+		}
+	})
+}
+
+// A queued delivery's next attempt is its job's run_at while the job is queued (a retry
+// moves it), the delivery's own next_attempt_at otherwise; a delivery without a job has no
+// job to ask.
+func TestDeliveryNextAttemptFromItsJob(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		seedTenants(t, db)
+		ts := sqlstore.FormatTime(t0)
+		own := t0.Add(time.Minute)
+		exec := execer(t, db)
+		insertBareSubmission(t, db, "s1")
+		for _, d := range []struct{ id, job string }{{"d1", "j1"}, {"d2", "j2"}, {"d3", ""}} {
+			exec(`INSERT INTO recipients (id, kind, name, connector, created_at, updated_at) VALUES (?, 'ihk', 'IHK', 'http', ?, ?)`, "r-"+d.id, ts, ts)
+			exec(`INSERT INTO deliveries (id, submission_id, tenant_ags, office_ags, recipient_id, kind, connector, status, job_id, next_attempt_at, idempotency_key, message_uuid, window_start, created_at, updated_at)
+				VALUES (?, 's1', '14612000', '14612000', ?, 'ihk', 'http', 'retrying', ?, ?, ?, ?, ?, ?, ?)`, d.id, "r-"+d.id, d.job, sqlstore.FormatTime(own), "k"+d.id, "m"+d.id, ts, ts, ts)
+		}
+		for _, j := range []struct{ id, state string }{{"j1", "queued"}, {"j2", "running"}} {
+			exec(`INSERT INTO jobs (id, kind, tenant_ags, payload, state, run_at, attempts, max_attempts, created_at, updated_at) VALUES (?, 'delivery.send', '', '{}', ?, ?, 1, 5, ?, ?)`,
+				j.id, j.state, sqlstore.FormatTime(t0.Add(time.Hour)), ts, ts)
+		}
+		want := map[string]time.Time{"d1": t0.Add(time.Hour), "d2": own, "d3": own}
+		for id, w := range want {
+			d, err := db.GetDelivery(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !d.NextAttemptAt.Equal(w) {
+				t.Errorf("%s: next attempt %v, want %v", id, d.NextAttemptAt, w)
+			}
+		}
+		got, err := db.DeliveriesToSend(ctx, []string{"d1", "d3", "missing"})
+		if err != nil || len(got) != 2 || !got["d1"].Delivery.NextAttemptAt.Equal(want["d1"]) || got["d3"].Recipient.ID != "r-d3" {
+			t.Fatalf("DeliveriesToSend: %+v, %v", got, err)
 		}
 	})
 }

@@ -25,7 +25,7 @@ func newMetrics(reg *prometheus.Registry, db *sqlstore.DB) *metrics {
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "rathaus_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"route"}),
 	}
-	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rathaus_jobs_queued", Help: "Jobs waiting to run (queued or retrying)."}, func() float64 {
+	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rathaus_jobs_queued", Help: "Jobs waiting to run (queued or retrying), including those for later."}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		d, err := db.QueueDepth(ctx)
@@ -33,6 +33,15 @@ func newMetrics(reg *prometheus.Registry, db *sqlstore.DB) *metrics {
 			return -1
 		}
 		return float64(d["queued"])
+	})
+	due := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rathaus_jobs_due", Help: "Queued jobs whose time has come: the backlog (rathaus_jobs_queued also counts jobs for later, such as reminders)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := db.DueJobs(ctx, time.Now())
+		if err != nil {
+			return -1
+		}
+		return float64(n)
 	})
 	dead := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rathaus_jobs_dead", Help: "Jobs that failed finally (dead letters)."}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -43,7 +52,7 @@ func newMetrics(reg *prometheus.Registry, db *sqlstore.DB) *metrics {
 		}
 		return float64(d["dead"])
 	})
-	for _, c := range []prometheus.Collector{m.requests, m.latency, depth, dead, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, depth, due, dead, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		_ = reg.Register(c) // a second server on the same registry (tests) keeps the first collectors
 	}
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})

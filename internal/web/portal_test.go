@@ -311,7 +311,7 @@ func TestOperations(t *testing.T) {
 	}
 	c.Get("/")
 	m := c.Get("/metrics")
-	for _, want := range []string{`rathaus_http_requests_total{method="GET",route="home",status="200"}`, "rathaus_http_request_duration_seconds_bucket", "rathaus_jobs_queued"} {
+	for _, want := range []string{`rathaus_http_requests_total{method="GET",route="home",status="200"}`, "rathaus_http_request_duration_seconds_bucket", "rathaus_jobs_queued", "rathaus_jobs_due"} {
 		if !strings.Contains(m.Body, want) {
 			t.Errorf("metrics lack %s", want)
 		}
