@@ -94,7 +94,7 @@ type Machine struct {
 type DBResult struct {
 	Database  string   `json:"database"`
 	IdleRSSMB float64  `json:"idle_rss_mb"`
-	PeakRSSMB float64  `json:"peak_rss_mb"`
+	PeakRSSMB float64  `json:"peak_rss_mb"` // of the platform's phases (not the baseline's)
 	Baseline  Phase    `json:"baseline"`
 	Submit    Phase    `json:"submit"`
 	Ratio     float64  `json:"ratio"` // submit rps / baseline rps
@@ -317,7 +317,9 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 		res.Drain = Phase{Name: "drain", NA: true, Note: "n/a (integration hub not available)"}
 	}
 
-	for _, p := range []Phase{res.Baseline, res.Submit, res.Browse, res.Deliver, res.Drain} {
+	// The platform's peak: the baseline phase's row shows its own, which adds a second
+	// database (for SQLite a second 32 MB page cache) that is not part of the platform.
+	for _, p := range []Phase{res.Submit, res.Browse, res.Deliver, res.Drain} {
 		res.PeakRSSMB = max(res.PeakRSSMB, p.PeakRSSMB)
 	}
 	return res, nil
