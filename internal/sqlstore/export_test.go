@@ -20,3 +20,13 @@ func NextReference(ctx context.Context, tx *Tx, ags, prefix string, year int) (i
 func RecordAttemptTx(ctx context.Context, tx *Tx, deliveryID string, res AttemptResult, now time.Time) error {
 	return recordAttemptTx(ctx, tx, deliveryID, res, now)
 }
+
+// InTxCounting runs fn in a transaction whose BEGIN locks and reads the counters of ags (for
+// prefix and year) and the directory version, as a group of submissions does (tests).
+func (db *DB) InTxCounting(ctx context.Context, prefix string, year int, ags []string, fn func(tx *Tx) error) error {
+	h := &txHints{directory: true}
+	for _, a := range ags {
+		h.counters = append(h.counters, counterKey{a, prefix, year})
+	}
+	return db.inTxRetried(ctx, h, fn)
+}

@@ -40,13 +40,20 @@ type pendingTx struct {
 	fn func(ctx context.Context, tx *Tx) error
 	// alone runs the member by itself after its group failed; nil: fn in a transaction.
 	alone func(ctx context.Context) error
+	// hints name what fn will read first (merged for the group, see txHints); nil: nothing.
+	hints *txHints
 	err   error
 	// done receives true when err is set, false when this caller becomes the leader.
 	done chan bool
 }
 
 func (g *txGroup) run(ctx context.Context, db *DB, fn func(ctx context.Context, tx *Tx) error, alone func(ctx context.Context) error) error {
-	me := &pendingTx{ctx: ctx, fn: fn, alone: alone, done: make(chan bool, 1)}
+	return g.runHinted(ctx, db, nil, fn, alone)
+}
+
+// runHinted is run for a member that names what it will read first (see txHints).
+func (g *txGroup) runHinted(ctx context.Context, db *DB, hints *txHints, fn func(ctx context.Context, tx *Tx) error, alone func(ctx context.Context) error) error {
+	me := &pendingTx{ctx: ctx, fn: fn, alone: alone, hints: hints, done: make(chan bool, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, me)
 	lead := !g.busy
@@ -121,7 +128,8 @@ func (db *DB) runGroup(group []*pendingTx) {
 	}
 	// The group's transaction must not fail because one caller went away.
 	ctx := context.WithoutCancel(live[0].ctx)
-	err := db.InTx(ctx, func(tx *Tx) error {
+	hints := groupHints(live)
+	err := db.inTxRetried(ctx, hints, func(tx *Tx) error {
 		for _, x := range live {
 			if err := x.fn(ctx, tx); err != nil {
 				return err
@@ -135,4 +143,26 @@ func (db *DB) runGroup(group []*pendingTx) {
 	for _, x := range live {
 		x.err = db.runAlone(context.WithoutCancel(x.ctx), x)
 	}
+}
+
+// groupHints merges the members' hints (each counter once); nil when none has any.
+func groupHints(group []*pendingTx) *txHints {
+	var h *txHints
+	seen := map[counterKey]bool{}
+	for _, x := range group {
+		if x.hints == nil {
+			continue
+		}
+		if h == nil {
+			h = &txHints{}
+		}
+		h.directory = h.directory || x.hints.directory
+		for _, k := range x.hints.counters {
+			if !seen[k] {
+				seen[k] = true
+				h.counters = append(h.counters, k)
+			}
+		}
+	}
+	return h
 }

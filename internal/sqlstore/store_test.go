@@ -612,9 +612,115 @@ func TestReferenceNumbersInOneTransaction(t *testing.T) {
 		if fmt.Sprint(got) != "[4 3 5]" {
 			t.Fatalf("after a rollback: %v, want [4 3 5]", got)
 		}
-		var last int64
-		if err := db.QueryRow(ctx, `SELECT last FROM reference_counters WHERE tenant_ags = '14612000' AND prefix = 'GEW' AND year = 2026`).Scan(&last); err != nil || last != 5 {
-			t.Fatalf("counter row: %d %v", last, err)
+		lastOf := func(ags string) int64 {
+			t.Helper()
+			var last int64
+			if err := db.QueryRow(ctx, `SELECT last FROM reference_counters WHERE tenant_ags = ? AND prefix = 'GEW' AND year = 2026`, ags).Scan(&last); err != nil {
+				t.Fatal(err)
+			}
+			return last
+		}
+		if last := lastOf("14612000"); last != 5 {
+			t.Fatalf("counter row: %d", last)
+		}
+		// A group's BEGIN locks and reads its counters (PostgreSQL); the numbers go on
+		// without gaps, a counter without a row yet (Chemnitz) starts at 1, a rollback gives
+		// the numbers back.
+		counting := []string{"14612000", "14713000", "14511000"}
+		if err := db.InTxCounting(ctx, "GEW", 2026, counting, func(tx *sqlstore.Tx) error {
+			next(tx, "14612000")
+			next(tx, "14511000")
+			return rollback
+		}); !errors.Is(err, rollback) {
+			t.Fatal(err)
+		}
+		got = nil
+		if err := db.InTxCounting(ctx, "GEW", 2026, counting, func(tx *sqlstore.Tx) error {
+			got = append(got, next(tx, "14612000"), next(tx, "14713000"), next(tx, "14612000"), next(tx, "14511000"), next(tx, "14511000"))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[6 4 7 1 2]" {
+			t.Fatalf("with the counters read at BEGIN: %v, want [6 4 7 1 2]", got)
+		}
+		for ags, want := range map[string]int64{"14612000": 7, "14713000": 4, "14511000": 2} {
+			if last := lastOf(ags); last != want {
+				t.Errorf("counter of %s: %d, want %d", ags, last, want)
+			}
+		}
+	})
+}
+
+// TestTransactionsEndCleanly: however a transaction ends without committing — its function
+// fails, panics, or a statement fails (which aborts it on PostgreSQL) — nothing of it stays,
+// and its connection is not handed out inside it: the next transaction commits only its own
+// rows, and no session is left idle in a transaction.
+func TestTransactionsEndCleanly(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		seedTenants(t, db)
+		insert := func(tx *sqlstore.Tx, prefix string) error {
+			_, err := tx.Exec(ctx, `INSERT INTO reference_counters (tenant_ags, prefix, year, last) VALUES ('14612000', ?, 2026, 1)`, prefix)
+			return err
+		}
+		const rounds = 12
+		for i := range rounds {
+			bad := fmt.Sprintf("bad%d", i)
+			switch i % 3 {
+			case 0:
+				if err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+					if err := insert(tx, bad); err != nil {
+						return err
+					}
+					return errors.New("refused")
+				}); err == nil {
+					t.Fatal("a failing function committed")
+				}
+			case 1:
+				func() {
+					defer func() {
+						if recover() == nil {
+							t.Fatal("the panic was swallowed")
+						}
+					}()
+					_ = db.InTx(ctx, func(tx *sqlstore.Tx) error {
+						_ = insert(tx, bad)
+						panic("boom")
+					})
+				}()
+			case 2:
+				if err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+					if err := insert(tx, bad); err != nil {
+						return err
+					}
+					return insert(tx, bad) // a duplicate key
+				}); err == nil {
+					t.Fatal("a failing statement committed")
+				}
+			}
+			if err := db.InTx(ctx, func(tx *sqlstore.Tx) error { return insert(tx, fmt.Sprintf("good%d", i)) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var bad, good int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM reference_counters WHERE prefix LIKE 'bad%'`).Scan(&bad); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM reference_counters WHERE prefix LIKE 'good%'`).Scan(&good); err != nil {
+			t.Fatal(err)
+		}
+		if bad != 0 || good != rounds {
+			t.Fatalf("%d rows of failed transactions, %d of committed ones (want 0, %d)", bad, good, rounds)
+		}
+		if db.Dialect == sqlstore.Postgres {
+			var open int
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&open); err != nil {
+				t.Fatal(err)
+			}
+			if open != 0 {
+				t.Fatalf("%d sessions left idle in a transaction", open)
+			}
 		}
 	})
 }

@@ -27,7 +27,11 @@ type SubmitHook func(ctx context.Context, tx *Tx, s *submission.Submission) erro
 // and one durable commit for every submission waiting at that moment. Submit returns only
 // after the commit that holds its submission, so an acknowledgement still means durable.
 func (db *DB) Submit(ctx context.Context, p *submission.Prepared, js []jobs.Job, hooks ...SubmitHook) (sub *submission.Submission, existing bool, err error) {
-	err = db.group.run(ctx, db, func(ctx context.Context, tx *Tx) error {
+	// The group's BEGIN locks and reads the submission's reference counter and reads the
+	// recipient directory's version (the hub's hook needs it), so neither is a round trip of
+	// its own.
+	hints := &txHints{directory: true, counters: []counterKey{{p.Submission.TenantAGS, p.RefPrefix, p.Year}}}
+	err = db.group.runHinted(ctx, db, hints, func(ctx context.Context, tx *Tx) error {
 		var err error
 		sub, existing, err = submitTx(ctx, tx, p, js, hooks)
 		return err
