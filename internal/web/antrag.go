@@ -234,11 +234,7 @@ func (s *Server) antragPage(r *http.Request, a *antrag, title string, d *stepPag
 func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, a *antrag, v form.StepView, status int, flash, linkErr string, errs []form.FieldError) error {
 	d := &stepPage{Step: v.StepID, Flash: flash, LinkError: linkErr, Move: s.moveHint(a, errs)}
 	p := s.antragPage(r, a, v.Title+" – "+v.FormTitle, d)
-	var buf bytes.Buffer
-	if err := s.formUI.Step(&buf, v, p.CSRFField(), p.Lang); err != nil {
-		return err
-	}
-	d.Form = template.HTML(buf.String())
+	d.Form = s.formUI.StepHTML(v, p.CSRFField(), p.Lang)
 	return s.render(w, r, status, "antrag_step", p)
 }
 

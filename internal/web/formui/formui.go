@@ -1,6 +1,7 @@
 // Package formui renders the steps and the review page of a form (internal/form) as
-// accessible HTML fragments: html/template partials embedded in the binary and parsed once by
-// New, so a broken template fails start-up, not a request.
+// accessible HTML fragments: a step is written by Go code (step.go; its markup is specified
+// by testdata/step.html.tmpl), the review page by an html/template partial embedded in the
+// binary and parsed once by New, so a broken template fails start-up, not a request.
 //
 // The markup works without JavaScript and under a strict CSP (no inline scripts or styles):
 // every control has a <label for>, radio and checkbox sets and composite fields are fieldsets
@@ -54,10 +55,8 @@ func New() (*Renderer, error) {
 				return nil, fmt.Errorf("formui: %s: %w", f, err)
 			}
 		}
-		for _, name := range []string{"step", "review"} {
-			if t.Lookup(name) == nil {
-				return nil, fmt.Errorf("formui: template %q missing", name)
-			}
+		if t.Lookup("review") == nil {
+			return nil, fmt.Errorf("formui: template %q missing", "review")
 		}
 		r.byLang[lang] = t
 	}
@@ -76,58 +75,28 @@ func funcs(msgs map[string]string) template.FuncMap {
 			}
 			return s
 		},
-		"choice": func(f form.FieldView, typ string) choiceData { return choiceData{F: f, Type: typ} },
-		"filetypes": func(accept string) string {
-			var out []string
-			for _, a := range strings.Split(accept, ",") {
-				a = strings.TrimSpace(a)
-				if n, ok := typeNames[a]; ok {
-					out = append(out, n)
-				} else if a != "" {
-					out = append(out, a)
-				}
-			}
-			return strings.Join(out, ", ")
-		},
-		"options": optionsHTML,
-		"selectedIn": func(opts []form.OptionView) bool {
-			for _, o := range opts {
-				if o.Selected {
-					return true
-				}
-			}
-			return false
-		},
 	}
 }
 
-// optionsHTML renders the <option> elements of a select, one per line, escaped as
+// writeOptions writes the <option> elements of a select, one per line, escaped as
 // html/template escapes text and quoted attribute values. A select of countries or of the
-// days, months and years of a date has dozens to hundreds of options, and the template's
-// range called two escapers by reflection for each: most of a step's rendering time.
-func optionsHTML(opts []form.OptionView) template.HTML {
-	var b strings.Builder
+// days, months and years of a date has dozens to hundreds of options.
+func writeOptions(b *strings.Builder, opts []form.OptionView) {
 	for _, o := range opts {
 		b.WriteString(`<option value="`)
-		b.WriteString(template.HTMLEscapeString(o.Value))
+		writeEscaped(b, o.Value)
 		b.WriteByte('"')
 		if o.Selected {
 			b.WriteString(" selected")
 		}
 		b.WriteByte('>')
-		b.WriteString(template.HTMLEscapeString(o.Label))
+		writeEscaped(b, o.Label)
 		b.WriteString("</option>\n")
 	}
-	return template.HTML(b.String())
 }
 
 var typeNames = map[string]string{
 	"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/*": "Bilddateien",
-}
-
-type choiceData struct {
-	F    form.FieldView
-	Type string
 }
 
 func (r *Renderer) tmpl(lang string) (*template.Template, string) {
@@ -135,17 +104,6 @@ func (r *Renderer) tmpl(lang string) (*template.Template, string) {
 		return t, lang
 	}
 	return r.byLang["de"], "de"
-}
-
-// Step renders one step of a form: the error summary, the fields and the buttons "Weiter",
-// "Zurück" and "Entwurf speichern" inside <form method="post">. csrf is the hidden CSRF input
-// the web layer provides. The form posts to the current URL.
-func (r *Renderer) Step(w io.Writer, v form.StepView, csrf template.HTML, lang string) error {
-	t, _ := r.tmpl(lang)
-	return t.ExecuteTemplate(w, "step", struct {
-		V    form.StepView
-		CSRF template.HTML
-	}{v, csrf})
 }
 
 // ReviewPage is the data of the review page.

@@ -268,13 +268,20 @@ func TestFormatMoney(t *testing.T) {
 	}
 }
 
+// optionsHTML is writeOptions into a string.
+func optionsHTML(opts []form.OptionView) string {
+	var b strings.Builder
+	writeOptions(&b, opts)
+	return b.String()
+}
+
 // TestOptionsHTML: options are escaped in values and labels (no markup or attribute breakout
 // from a definition's or a code list's text), the chosen one is selected, one per line.
 func TestOptionsHTML(t *testing.T) {
-	got := string(optionsHTML([]form.OptionView{
+	got := optionsHTML([]form.OptionView{
 		{Value: "DE", Label: "Deutschland"},
 		{Value: `x" onmouseover="alert(1)`, Label: "<b>Fett</b> & 'so'", Selected: true},
-	}))
+	})
 	want := "<option value=\"DE\">Deutschland</option>\n" +
 		"<option value=\"x&#34; onmouseover=&#34;alert(1)\" selected>&lt;b&gt;Fett&lt;/b&gt; &amp; &#39;so&#39;</option>\n"
 	if got != want {
