@@ -90,6 +90,33 @@ func (s *stepWriter) flag(on bool, text string) {
 	}
 }
 
+// tagged writes open, the escaped id, `">`, the escaped body and close: an element whose
+// opening tag ends with its id.
+func (s *stepWriter) tagged(open, id, body, close string) {
+	s.raw(open)
+	s.text(id)
+	s.raw(`">`)
+	s.text(body)
+	s.raw(close)
+}
+
+// choiceInput writes a radio button or checkbox (typ) and its label.
+func (s *stepWriter) choiceInput(typ, id, name, value, label string, checked, required, invalid bool, describedBy string) {
+	s.raw(`<input class="rh-`, typ, `__input" type="`, typ, `" id="`)
+	s.text(id)
+	s.raw(`" name="`)
+	s.text(name)
+	s.raw(`" value="`)
+	s.text(value)
+	s.raw(`"`)
+	s.flag(checked, " checked")
+	s.flag(required, " required")
+	s.flag(invalid, ` aria-invalid="true"`)
+	s.attr("aria-describedby", describedBy)
+	s.raw(">\n")
+	s.tagged(`<label class="rh-`+typ+`__label" for="`, id, label, "</label>\n")
+}
+
 func (s *stepWriter) step(v form.StepView, csrf template.HTML) {
 	s.raw("\n", `<div class="rh-form" lang="`)
 	s.text(v.Lang)
@@ -172,18 +199,10 @@ func (s *stepWriter) labelText(f *form.FieldView) {
 
 func (s *stepWriter) describe(f *form.FieldView) {
 	if f.Hint != "" {
-		s.raw(`<div class="rh-hint" id="`)
-		s.text(f.HintID)
-		s.raw(`">`)
-		s.text(f.Hint)
-		s.raw("</div>\n")
+		s.tagged(`<div class="rh-hint" id="`, f.HintID, f.Hint, "</div>\n")
 	}
 	if f.Help != "" {
-		s.raw(`<div class="rh-help" id="`)
-		s.text(f.HelpID)
-		s.raw(`">`)
-		s.text(f.Help)
-		s.raw("</div>\n")
+		s.tagged(`<div class="rh-help" id="`, f.HelpID, f.Help, "</div>\n")
 	}
 	if f.Error != "" {
 		s.errorMessage(f.ErrorID, f.Error)
@@ -273,15 +292,24 @@ func (s *stepWriter) idName(f *form.FieldView) {
 	s.raw(`"`)
 }
 
-func (s *stepWriter) input(f *form.FieldView) {
+// controlStart writes a field's wrapper, label and description and the start of its
+// control's tag (`<tag class="class…" id="…" name="…"`), the error modifier included.
+func (s *stepWriter) controlStart(f *form.FieldView, tag, class string) {
 	s.fieldOpen("", f.Invalid)
 	s.label(f)
 	s.describe(f)
-	s.raw(`<input class="rh-input`)
-	s.flag(f.Kind == form.KindDate, " rh-input--date")
+	s.raw("<", tag, ` class="`, class)
 	s.flag(f.Invalid, " rh-input--error")
 	s.raw(`"`)
 	s.idName(f)
+}
+
+func (s *stepWriter) input(f *form.FieldView) {
+	class := "rh-input"
+	if f.Kind == form.KindDate {
+		class = "rh-input rh-input--date"
+	}
+	s.controlStart(f, "input", class)
 	s.raw(` type="text" value="`)
 	s.text(f.Value)
 	s.raw(`"`)
@@ -290,13 +318,7 @@ func (s *stepWriter) input(f *form.FieldView) {
 }
 
 func (s *stepWriter) textarea(f *form.FieldView) {
-	s.fieldOpen("", f.Invalid)
-	s.label(f)
-	s.describe(f)
-	s.raw(`<textarea class="rh-textarea`)
-	s.flag(f.Invalid, " rh-input--error")
-	s.raw(`"`)
-	s.idName(f)
+	s.controlStart(f, "textarea", "rh-textarea")
 	s.raw(` rows="`, strconv.Itoa(f.Rows), `"`)
 	s.controlAttrs(f, false)
 	s.raw(">")
@@ -310,28 +332,10 @@ func (s *stepWriter) choices(f *form.FieldView, typ string) {
 	s.raw(`<div class="rh-`, typ, `s">`, "\n")
 	for i := range f.Options {
 		o := &f.Options[i]
-		s.raw(`<div class="rh-`, typ, `">`, "\n", `<input class="rh-`, typ, `__input" type="`, typ, `" id="`)
-		s.text(o.ID)
-		s.raw(`" name="`)
-		s.text(f.Name)
-		s.raw(`" value="`)
-		s.text(o.Value)
-		s.raw(`"`)
-		s.flag(o.Selected, " checked")
-		s.flag(f.Required && typ == "radio", " required")
-		s.flag(f.Invalid, ` aria-invalid="true"`)
-		s.attr("aria-describedby", o.HelpID)
-		s.raw(">\n", `<label class="rh-`, typ, `__label" for="`)
-		s.text(o.ID)
-		s.raw(`">`)
-		s.text(o.Label)
-		s.raw("</label>\n")
+		s.raw(`<div class="rh-`, typ, `">`, "\n")
+		s.choiceInput(typ, o.ID, f.Name, o.Value, o.Label, o.Selected, f.Required && typ == "radio", f.Invalid, o.HelpID)
 		if o.Help != "" {
-			s.raw(`<div class="rh-hint rh-`, typ, `__hint" id="`)
-			s.text(o.HelpID)
-			s.raw(`">`)
-			s.text(o.Help)
-			s.raw("</div>")
+			s.tagged(`<div class="rh-hint rh-`+typ+`__hint" id="`, o.HelpID, o.Help, "</div>")
 		}
 		s.raw("\n</div>\n")
 	}
@@ -348,13 +352,7 @@ func (s *stepWriter) selectOptions(opts []form.OptionView) {
 }
 
 func (s *stepWriter) selectField(f *form.FieldView) {
-	s.fieldOpen("", f.Invalid)
-	s.label(f)
-	s.describe(f)
-	s.raw(`<select class="rh-select`)
-	s.flag(f.Invalid, " rh-input--error")
-	s.raw(`"`)
-	s.idName(f)
+	s.controlStart(f, "select", "rh-select")
 	s.controlAttrs(f, false)
 	s.raw(">\n")
 	s.selectOptions(f.Options)
@@ -414,20 +412,9 @@ func (s *stepWriter) address(f *form.FieldView) {
 			s.errorMessage(f.GroupID+"-ags-error", f.ChoiceError)
 		}
 		for _, c := range f.Choices {
-			s.raw(`<div class="rh-radio">`, "\n", `<input class="rh-radio__input" type="radio" id="`)
-			s.text(c.ID)
-			s.raw(`" name="`)
-			s.text(f.ChoiceName)
-			s.raw(`" value="`)
-			s.text(c.Value)
-			s.raw(`"`)
-			s.flag(c.Selected, " checked")
-			s.flag(f.ChoiceError != "", ` aria-invalid="true"`)
-			s.raw(">\n", `<label class="rh-radio__label" for="`)
-			s.text(c.ID)
-			s.raw(`">`)
-			s.text(c.Label)
-			s.raw("</label>\n</div>\n")
+			s.raw(`<div class="rh-radio">`, "\n")
+			s.choiceInput("radio", c.ID, f.ChoiceName, c.Value, c.Label, c.Selected, false, f.ChoiceError != "", "")
+			s.raw("</div>\n")
 		}
 		s.raw("</fieldset>\n</div>\n")
 	}
@@ -596,20 +583,9 @@ func (s *stepWriter) wz(f *form.FieldView) {
 				s.raw("</label>\n</div>\n")
 			}
 			for _, o := range f.Results {
-				s.raw(`<div class="rh-radio">`, "\n", `<input class="rh-radio__input" type="radio" id="`)
-				s.text(o.ID)
-				s.raw(`" name="`)
-				s.text(f.Name)
-				s.raw(`" value="`)
-				s.text(o.Value)
-				s.raw(`"`)
-				s.flag(o.Selected, " checked")
-				s.flag(f.Invalid, ` aria-invalid="true"`)
-				s.raw(">\n", `<label class="rh-radio__label" for="`)
-				s.text(o.ID)
-				s.raw(`">`)
-				s.text(o.Label)
-				s.raw("</label>\n</div>\n")
+				s.raw(`<div class="rh-radio">`, "\n")
+				s.choiceInput("radio", o.ID, f.Name, o.Value, o.Label, o.Selected, false, f.Invalid, "")
+				s.raw("</div>\n")
 			}
 			s.raw("</fieldset>\n")
 		} else {
