@@ -132,8 +132,28 @@ func TestTenants(t *testing.T) {
 		if err != nil || resp.TenantAGS != "14713000" {
 			t.Fatalf("delegated office: %+v %v", resp, err)
 		}
+		// ServiceAt answers as Availability and ResponsibleOffice do, in one query.
+		const gew = "99050012104000"
+		if err := db.SetAvailability(ctx, "14729245", gew, "not_offered", t0); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			ags, status, officeAGS string
+		}{{"14729245", "not_offered", "14713000"}, {"14713000", "", "14713000"}} {
+			status, off, err := db.ServiceAt(ctx, c.ags, gew, tenant.OfficeGewerbeamt)
+			want, _ := db.ResponsibleOffice(ctx, c.ags, tenant.OfficeGewerbeamt)
+			if err != nil || status != c.status || off != want || off.TenantAGS != c.officeAGS {
+				t.Fatalf("ServiceAt(%s): %q %+v %v; want %q %+v", c.ags, status, off, err, c.status, want)
+			}
+		}
+		if _, _, err := db.ServiceAt(ctx, "14729245", gew, tenant.OfficeKind("no-such-kind")); apperr.KindOf(err) != apperr.KindNotFound {
+			t.Fatalf("ServiceAt without an office: %v", err)
+		}
 		if err := db.SetDelegation(ctx, "14729245", tenant.OfficeGewerbeamt, "", t0); err != nil {
 			t.Fatal(err)
+		}
+		if _, off, err := db.ServiceAt(ctx, "14729245", gew, tenant.OfficeGewerbeamt); err != nil || off.TenantAGS != "14729245" {
+			t.Fatalf("ServiceAt after the delegation ended: %+v %v", off, err)
 		}
 		if d, _ := db.Delegate(ctx, "14729245", tenant.OfficeGewerbeamt); d != "14729245" {
 			t.Fatalf("delegation not removed: %s", d)

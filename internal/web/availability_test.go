@@ -8,6 +8,7 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/apptest"
 	"github.com/rathaus-egov/rathaus/internal/gewerbe"
 	"github.com/rathaus-egov/rathaus/internal/identity"
+	"github.com/rathaus-egov/rathaus/internal/tenant"
 )
 
 // TestServiceAvailability: a municipality decides per service whether it is offered online,
@@ -74,6 +75,66 @@ func TestServiceAvailability(t *testing.T) {
 		// Leipzig is unaffected.
 		if r := c.Get("/antrag/neu?leistung=99050012104000&ags=14713000"); r.Status != 303 {
 			t.Fatalf("Leipzig: %d", r.Status)
+		}
+	})
+}
+
+// TestSubmitFindsTheOffice: a submission goes to the office that performs the service for the
+// municipality, following a delegation; without such an office it is refused and nothing is
+// stored; a service the municipality does not offer online is refused as that, office or not.
+func TestSubmitFindsTheOffice(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
+		ctx := t.Context()
+		const gew = "99050012104000"
+		tok := app.CreateToken(dresden, identity.ScopeSubmit)
+		auth := map[string]string{"Authorization": "Bearer " + tok}
+		c := app.Client()
+		post := func() (int, string) {
+			r := c.Do("POST", "/api/v1/submissions", "application/json", body(gew, dresden, gewerbe.Sample("anmeldung-gmbh", app.Clock())), auth)
+			return r.Status, r.Body
+		}
+		count := func() int {
+			var n int
+			if err := app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM submissions`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		officeOfLast := func() string {
+			var ags string
+			if err := app.DB.QueryRow(ctx, `SELECT office_ags FROM submissions ORDER BY created_at DESC, id DESC LIMIT 1`).Scan(&ags); err != nil {
+				t.Fatal(err)
+			}
+			return ags
+		}
+		if st, b := post(); st != 201 || officeOfLast() != dresden {
+			t.Fatalf("own office: %d %s", st, b)
+		}
+		if err := app.DB.SetDelegation(ctx, dresden, tenant.OfficeGewerbeamt, "14713000", app.Clock()); err != nil {
+			t.Fatal(err)
+		}
+		if st, b := post(); st != 201 || officeOfLast() != "14713000" {
+			t.Fatalf("delegated to Leipzig: %d %s", st, b)
+		}
+		if err := app.DB.SetDelegation(ctx, dresden, tenant.OfficeGewerbeamt, "", app.Clock()); err != nil {
+			t.Fatal(err)
+		}
+		// Dresden's Gewerbeamt stops existing (as a kind): no office for the service.
+		if _, err := app.DB.Exec(ctx, `UPDATE offices SET kind = 'archiv' WHERE tenant_ags = ? AND kind = ?`, dresden, string(tenant.OfficeGewerbeamt)); err != nil {
+			t.Fatal(err)
+		}
+		before := count()
+		if st, b := post(); st != 422 || !strings.Contains(b, "no_office") {
+			t.Fatalf("without an office: %d %s", st, b)
+		}
+		if err := app.DB.SetAvailability(ctx, dresden, gew, "not_offered", app.Clock()); err != nil {
+			t.Fatal(err)
+		}
+		if st, b := post(); st != 422 || !strings.Contains(b, "leistung_not_offered") {
+			t.Fatalf("not offered, without an office: %d %s", st, b)
+		}
+		if n := count(); n != before {
+			t.Fatalf("refused submissions stored: %d → %d", before, n)
 		}
 	})
 }

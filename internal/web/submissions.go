@@ -40,12 +40,50 @@ func (s *Server) responsibleOffice(ctx context.Context, ags string, l *catalog.L
 	for _, k := range kinds {
 		o, err := s.DB.ResponsibleOffice(ctx, ags, tenant.OfficeKind(k))
 		if err == nil {
-			return submission.Office{ID: o.ID, TenantAGS: o.TenantAGS, Snapshot: submission.OfficeSnapshot{
-				Name: o.Name, Strasse: o.Strasse, PLZ: o.PLZ, Ort: o.Ort, Email: o.Email, Telefon: o.Telefon}}, nil
+			return officeOf(o), nil
 		}
 		last = err
 	}
 	return submission.Office{}, last
+}
+
+// submitOffice checks that the municipality offers the service online and returns the
+// office that receives it: one query in the usual case (sqlstore.ServiceAt), the setting and
+// the fallback office kind asked for one by one only where the first kind has no office.
+func (s *Server) submitOffice(ctx context.Context, ags string, l *catalog.Leistung) (submission.Office, error) {
+	notOffered := apperr.Invalid(apperr.FieldError{Pointer: "/leistung", Code: "leistung_not_offered",
+		Message: "Leistung: Diese Gemeinde bietet die Leistung nicht online an. Wenden Sie sich bitte direkt an die Gemeinde."})
+	noOffice := apperr.Invalid(apperr.FieldError{Pointer: "/ags", Code: "no_office", Message: "Gemeinde (AGS): Für diese Leistung ist in dieser Gemeinde keine zuständige Stelle eingerichtet."})
+	status, o, err := s.DB.ServiceAt(ctx, ags, l.Key, tenant.OfficeKind(l.OfficeKind))
+	if err == nil {
+		k := l.Kind
+		if status != "" {
+			k = catalog.Kind(status) // the municipality's own setting (availabilityIn)
+		}
+		if k != catalog.KindOnline {
+			return submission.Office{}, notOffered
+		}
+		return officeOf(o), nil
+	}
+	if apperr.KindOf(err) != apperr.KindNotFound {
+		return submission.Office{}, err
+	}
+	if k, err := s.availabilityIn(ctx, ags, l); err != nil {
+		return submission.Office{}, err
+	} else if k != catalog.KindOnline {
+		return submission.Office{}, notOffered
+	}
+	off, err := s.responsibleOffice(ctx, ags, l)
+	if err != nil {
+		return submission.Office{}, noOffice
+	}
+	return off, nil
+}
+
+// officeOf is the office a submission records.
+func officeOf(o tenant.Office) submission.Office {
+	return submission.Office{ID: o.ID, TenantAGS: o.TenantAGS, Snapshot: submission.OfficeSnapshot{
+		Name: o.Name, Strasse: o.Strasse, PLZ: o.PLZ, Ort: o.Ort, Email: o.Email, Telefon: o.Telefon}}
 }
 
 // submit validates and stores a submission and queues its deliveries. The
@@ -57,15 +95,9 @@ func (s *Server) submit(ctx context.Context, in submission.Input) (*submission.S
 	if err != nil {
 		return nil, false, err
 	}
-	if k, err := s.availabilityIn(ctx, in.AGS, l); err != nil {
-		return nil, false, err
-	} else if k != catalog.KindOnline {
-		return nil, false, apperr.Invalid(apperr.FieldError{Pointer: "/leistung", Code: "leistung_not_offered",
-			Message: "Leistung: Diese Gemeinde bietet die Leistung nicht online an. Wenden Sie sich bitte direkt an die Gemeinde."})
-	}
-	off, err := s.responsibleOffice(ctx, in.AGS, l)
+	off, err := s.submitOffice(ctx, in.AGS, l)
 	if err != nil {
-		return nil, false, apperr.Invalid(apperr.FieldError{Pointer: "/ags", Code: "no_office", Message: "Gemeinde (AGS): Für diese Leistung ist in dieser Gemeinde keine zuständige Stelle eingerichtet."})
+		return nil, false, err
 	}
 	p, err := s.Submissions.Prepare(in, off)
 	if err != nil {
