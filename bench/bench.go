@@ -95,6 +95,7 @@ type DBResult struct {
 	Database  string   `json:"database"`
 	IdleRSSMB float64  `json:"idle_rss_mb"`
 	PeakRSSMB float64  `json:"peak_rss_mb"` // of the platform's phases (not the baseline's)
+	Warmup    Phase    `json:"warmup"`      // the submissions filed (and delivered) before the phases
 	Baseline  Phase    `json:"baseline"`
 	Submit    Phase    `json:"submit"`
 	Ratio     float64  `json:"ratio"` // submit rps / baseline rps
@@ -256,7 +257,7 @@ func runOn(ctx context.Context, o Options, kind sqlstore.Dialect) (*DBResult, er
 	// Warm-up: the measured phases run on the database of an installation that has seen
 	// traffic, not on empty tables (see warmUp).
 	logf("warm-up: submissions for %v, their deliveries, statistics", o.WarmData)
-	if err := warmUp(ctx, o, a, d, tr, pool); err != nil {
+	if res.Warmup, err = warmUp(ctx, o, a, d, tr, pool); err != nil {
 		return nil, fmt.Errorf("warm-up: %w", err)
 	}
 
@@ -451,7 +452,7 @@ func Print(w io.Writer, rep *Report) {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t\n", p.Name, p.Concurrency, p.OK, p.Errors, p.RPS, p.P50ms, p.P95ms, p.P99ms, p.MaxMs, p.PeakRSSMB)
 		}
 		tw.Flush()
-		for _, p := range []Phase{d.Baseline, d.Submit, d.Browse, d.Deliver, d.Drain} {
+		for _, p := range []Phase{d.Warmup, d.Baseline, d.Submit, d.Browse, d.Deliver, d.Drain} {
 			if p.Note != "" {
 				fmt.Fprintf(w, "  %s: %s\n", p.Name, p.Note)
 			}

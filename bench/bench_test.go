@@ -22,7 +22,7 @@ func TestRunSQLite(t *testing.T) {
 		t.Skip("runs the application under load for a few seconds")
 	}
 	out := t.TempDir()
-	rep, err := Run(t.Context(), Options{Duration: 300 * time.Millisecond, Warmup: 100 * time.Millisecond, Drain: 500 * time.Millisecond, Concurrency: 4, BrowseClients: 4,
+	rep, err := Run(t.Context(), Options{Duration: 300 * time.Millisecond, Warmup: 100 * time.Millisecond, WarmData: 300 * time.Millisecond, Drain: 500 * time.Millisecond, Concurrency: 4, BrowseClients: 4,
 		Out: out, TempDir: t.TempDir(), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +51,7 @@ func TestRunSQLite(t *testing.T) {
 			IdleRSSMB float64 `json:"idle_rss_mb"`
 			PeakRSSMB float64 `json:"peak_rss_mb"`
 			Ratio     float64 `json:"ratio"`
+			Warmup    Phase   `json:"warmup"`
 			Baseline  Phase   `json:"baseline"`
 			Submit    Phase   `json:"submit"`
 			Browse    Phase   `json:"browse"`
@@ -74,6 +75,11 @@ func TestRunSQLite(t *testing.T) {
 		if p.Errors != 0 {
 			t.Errorf("phase %s had errors: %v", p.Name, p.ErrorKinds)
 		}
+	}
+	// The phases run on a database that has seen traffic: the warm-up's submissions and
+	// their deliveries.
+	if d.Warmup.OK == 0 || (!d.Deliver.NA && d.Warmup.Messages == 0) || !strings.Contains(d.Warmup.Note, "before the phases") {
+		t.Errorf("warm-up: %+v", d.Warmup)
 	}
 	if d.IdleRSSMB <= 0 || d.PeakRSSMB <= 0 || d.Ratio <= 0 {
 		t.Errorf("rss or ratio missing: %+v", d)

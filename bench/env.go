@@ -308,20 +308,23 @@ var errNoHub = errors.New("integration hub not available")
 // call instead of a few. ANALYZE is what autovacuum would do; the rows it sees are the
 // warm-up's. SQLite gathers no statistics by itself and the platform does not ask it to, so
 // nothing is done there beyond the warm-up traffic.
-func warmUp(ctx context.Context, o Options, a *app, d *database, tr *http.Transport, pool []request) error {
-	p := load(ctx, "warm-up", max(1, o.Concurrency/4), 0, o.WarmData, tr, postOp(a.url+"/api/v1/submissions", a.token, pool))
+func warmUp(ctx context.Context, o Options, a *app, d *database, tr *http.Transport, pool []request) (Phase, error) {
+	p := load(ctx, "warmup", max(1, o.Concurrency/4), 0, o.WarmData, tr, postOp(a.url+"/api/v1/submissions", a.token, pool))
 	if p.OK == 0 {
-		return fmt.Errorf("no submission accepted (%d errors)", p.Errors)
+		return p, fmt.Errorf("no submission accepted (%d errors)", p.Errors)
 	}
+	p.Note = fmt.Sprintf("%d submissions in %.1f s before the phases", p.OK, o.WarmData.Seconds())
 	if a.recv != nil {
-		a.drain(ctx, o.Drain) // what is left joins the next phase's backlog
-		a.recv.take()
+		left := a.drain(ctx, o.Drain) // what is left joins the next phase's backlog
+		p.Messages = len(a.recv.take())
+		p.Note += fmt.Sprintf(", %d of their messages delivered, %d jobs left", p.Messages, left)
 	}
 	tr.CloseIdleConnections()
 	if d.kind == sqlstore.Postgres {
 		if _, err := a.db.Exec(ctx, `ANALYZE`); err != nil {
-			return err
+			return p, err
 		}
+		p.Note += ", then ANALYZE"
 	}
-	return nil
+	return p, nil
 }
