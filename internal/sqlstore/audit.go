@@ -44,7 +44,7 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	if err := tx.QueryRow(ctx, auditHeadAdvance, n).Scan(&last, &prev); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
-	if err := tx.execBatch(ctx, tx.auditStmts(nil, last, prev)); err != nil {
+	if err := tx.execAll(ctx, tx.auditStmts(nil, last, prev)); err != nil {
 		return fmt.Errorf("audit append: %w", err)
 	}
 	return nil

@@ -300,7 +300,7 @@ func (db *DB) inTxHinted(ctx context.Context, hints *txHints, fn func(tx *Tx) er
 	if err = fn(tx); err != nil {
 		return err
 	}
-	if err = tx.execBatch(ctx, tx.heldStmts()); err != nil {
+	if err = tx.execAll(ctx, tx.heldStmts()); err != nil {
 		return err
 	}
 	if err = tx.flushAudit(ctx); err != nil {
@@ -329,11 +329,7 @@ func (db *DB) inTxPostgres(ctx context.Context, hints *txHints, fn func(tx *Tx) 
 	}
 	defer tx.conn.Close()
 	defer func() {
-		if p := recover(); p != nil {
-			tx.abortPostgres()
-			panic(p)
-		}
-		if !tx.committed {
+		if !tx.committed { // an error, or a panic on its way up
 			tx.abortPostgres()
 		}
 	}()
@@ -352,18 +348,14 @@ func (db *DB) inTxPostgres(ctx context.Context, hints *txHints, fn func(tx *Tx) 
 	return err
 }
 
-// beginPostgres sends BEGIN, with what hints name in the same pipelined batch: the recipient
+// beginPostgres sends BEGIN, with what hints (nil: nothing) name in the same pipelined batch: the recipient
 // directory's version, and the reference counters locked (FOR UPDATE, in a fixed order) and
 // read. A counter read so is held as if its first number had been taken (nextReference counts
 // on from it and writes the last number back at commit); a counter without a row yet is
 // created by nextReference as before.
 func (tx *Tx) beginPostgres(ctx context.Context, hints *txHints) error {
-	if hints == nil || (!hints.directory && len(hints.counters) == 0) {
-		_, err := tx.conn.ExecContext(ctx, "BEGIN")
-		if err == nil {
-			tx.begun = true
-		}
-		return err
+	if hints == nil {
+		hints = &txHints{}
 	}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
@@ -372,13 +364,11 @@ func (tx *Tx) beginPostgres(ctx context.Context, hints *txHints) error {
 	}
 	var keys []any
 	if n := len(hints.counters); n > 0 {
-		rows := make([]string, n)
-		for i, k := range hints.counters {
-			rows[i] = "(?, ?, ?)"
+		for _, k := range hints.counters {
 			keys = append(keys, k.ags, k.prefix, k.year)
 		}
-		b.Queue(rebind(Postgres, `SELECT tenant_ags, prefix, year, last FROM reference_counters WHERE (tenant_ags, prefix, year) IN (`+strings.Join(rows, ", ")+`)
-			ORDER BY tenant_ags, prefix, year FOR UPDATE`), keys...)
+		b.Queue(rebind(Postgres, multiRowInsert(`SELECT tenant_ags, prefix, year, last FROM reference_counters WHERE (tenant_ags, prefix, year) IN (`,
+			"(?, ?, ?)", `) ORDER BY tenant_ags, prefix, year FOR UPDATE`, n)), keys...)
 	}
 	return tx.sendBatch(ctx, b, func(br pgx.BatchResults) error {
 		if _, err := br.Exec(); err != nil {
@@ -686,8 +676,11 @@ func (tx *Tx) execLater(ctx context.Context, q string, args ...any) error {
 }
 
 // flushPostgres writes what the transaction held for its commit in two pipelined batches
-// and commits with the second (commitWith).
-// The first carries the counters, the held rows, the statements of execLater, the UPDATEs
+// and commits with the second (commitWith). Every round trip makes the group's leader wait
+// twice — for the server and then, with two cores shared by the server and dozens of request
+// handlers, for a turn on a core — so a group that wrote its held rows statement by
+// statement spent most of its time waiting (measured: 12.7 ms of a 20 ms group for ten or so
+// statements). The first carries the counters, the held rows, the statements of execLater, the UPDATEs
 // of the held delivery attempts and the advance of the audit head, and reads what the
 // last two return; the second carries what depends on that: the attempt and inbox rows, the
 // chained audit entries and the head's new hash. Before, the attempts and the audit head
@@ -782,33 +775,22 @@ func (tx *Tx) commitWith(ctx context.Context, stmts []batchStmt) error {
 	})
 }
 
-// batchStmt is a statement of execBatch.
+// batchStmt is a statement held for a batch (flushPostgres, execAll).
 type batchStmt struct {
 	q    string
 	args []any
 }
 
-// execBatch runs statements in order inside tx. On PostgreSQL they go out as one pipelined
-// pgx batch: one round trip instead of one per statement. Every round trip makes the
-// group's leader wait twice — for the server and then, with two cores shared by the server
-// and dozens of request handlers, for a turn on a core — so a group that wrote its held
-// rows statement by statement spent most of its time waiting (measured: 12.7 ms of a 20 ms
-// group for ten or so statements). The first failing statement ends the batch with its error.
-func (tx *Tx) execBatch(ctx context.Context, stmts []batchStmt) error {
-	if len(stmts) == 0 {
-		return nil
-	}
-	if tx.conn == nil || len(stmts) == 1 {
-		for _, st := range stmts {
-			if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
-				return err
-			}
+// execAll runs statements in order inside tx, up to the first that fails (SQLite, where a
+// statement costs no round trip; PostgreSQL sends what it holds as pipelined batches,
+// flushPostgres).
+func (tx *Tx) execAll(ctx context.Context, stmts []batchStmt) error {
+	for _, st := range stmts {
+		if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
+			return err
 		}
-		return nil
 	}
-	b := &pgx.Batch{}
-	queue(b, stmts...)
-	return tx.sendBatch(ctx, b, func(br pgx.BatchResults) error { return execResults(br, len(stmts)) })
+	return nil
 }
 
 // execResults takes the results of the next n statements of a batch, which return no rows.

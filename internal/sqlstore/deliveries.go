@@ -267,8 +267,7 @@ func (db *DB) DeliveriesToSend(ctx context.Context, ids []string) (map[string]De
 	for i, id := range ids {
 		args[i] = id
 	}
-	// The recipient is never missing (a foreign key), so its columns are never NULL.
-	rows, err := db.Query(ctx, `SELECT `+deliveryCols+`, `+recipientColsOf("r")+deliveryFrom+` WHERE d.id IN (`+placeholders(len(ids))+`)`, args...)
+	rows, err := db.Query(ctx, deliveriesToSendQuery+placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -293,14 +292,16 @@ type appendScan struct {
 
 func (a appendScan) Scan(dest ...any) error { return a.sc.Scan(append(dest, a.more...)...) }
 
-// recipientColsOf is recipientCols qualified with a table alias.
-func recipientColsOf(alias string) string {
+// deliveriesToSendQuery is DeliveriesToSend's query up to its IN list: the delivery columns
+// and the recipient's (recipientCols qualified with r), built once. The recipient is never
+// missing (a foreign key), so its columns are never NULL.
+var deliveriesToSendQuery = func() string {
 	cols := strings.Split(recipientCols, ", ")
 	for i, c := range cols {
-		cols[i] = alias + "." + c
+		cols[i] = "r." + c
 	}
-	return strings.Join(cols, ", ")
-}
+	return `SELECT ` + deliveryCols + `, ` + strings.Join(cols, ", ") + deliveryFrom + ` WHERE d.id IN (`
+}()
 
 // HasDelivery reports inside tx whether the submission has a delivery to the recipient.
 func HasDelivery(ctx context.Context, tx *Tx, submissionID, recipientID string) (bool, error) {

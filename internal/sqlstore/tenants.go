@@ -258,6 +258,10 @@ func (db *DB) Delegate(ctx context.Context, ags string, kind tenant.OfficeKind) 
 	return d, err
 }
 
+// responsibleOfficeWhere selects the office of a kind (first argument) that performs it for a
+// municipality (the next three: ags, kind, ags), following a delegation.
+const responsibleOfficeWhere = ` FROM offices WHERE kind = ? AND tenant_ags = COALESCE((SELECT delegate_ags FROM delegations WHERE tenant_ags = ? AND office_kind = ?), ?)`
+
 // ServiceAt returns in one query what accepting a submission needs to know of a
 // municipality: its availability setting of the service leistung ("" where it follows the
 // catalog, as in Availability) and the office that performs kind for it, following a
@@ -266,28 +270,23 @@ func (db *DB) Delegate(ctx context.Context, ags string, kind tenant.OfficeKind) 
 // this, each a round trip.
 func (db *DB) ServiceAt(ctx context.Context, ags, leistung string, kind tenant.OfficeKind) (string, tenant.Office, error) {
 	var status string
-	var o tenant.Office
-	var okind, upd string
-	err := db.QueryRow(ctx, `SELECT COALESCE((SELECT status FROM service_availability WHERE tenant_ags = ? AND leistung = ?), ''), `+officeCols+` FROM offices
-		WHERE kind = ? AND tenant_ags = COALESCE((SELECT delegate_ags FROM delegations WHERE tenant_ags = ? AND office_kind = ?), ?)`,
-		ags, leistung, string(kind), ags, string(kind), ags).
-		Scan(&status, &o.ID, &o.TenantAGS, &okind, &o.Name, &o.Strasse, &o.PLZ, &o.Ort, &o.Email, &o.Telefon, &o.Oeffnungszeiten, &upd)
+	o, err := scanOffice(appendScan{db.QueryRow(ctx, `SELECT `+officeCols+`, COALESCE((SELECT status FROM service_availability WHERE tenant_ags = ? AND leistung = ?), '')`+responsibleOfficeWhere,
+		ags, leistung, string(kind), ags, string(kind), ags), []any{&status}})
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", tenant.Office{}, apperr.NotFound("Amt")
 	}
 	if err != nil {
 		return "", tenant.Office{}, err
 	}
-	o.Kind, o.UpdatedAt = tenant.OfficeKind(okind), ParseTime(upd)
 	return status, o, nil
 }
 
 // ResponsibleOffice resolves the office that performs kind for the municipality ags,
 // following a delegation.
 func (db *DB) ResponsibleOffice(ctx context.Context, ags string, kind tenant.OfficeKind) (tenant.Office, error) {
-	d, err := db.Delegate(ctx, ags, kind)
-	if err != nil {
-		return tenant.Office{}, err
+	o, err := scanOffice(db.QueryRow(ctx, `SELECT `+officeCols+responsibleOfficeWhere, string(kind), ags, string(kind), ags))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, apperr.NotFound("Amt")
 	}
-	return db.OfficeByKind(ctx, d, kind)
+	return o, err
 }
