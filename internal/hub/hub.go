@@ -224,9 +224,9 @@ func (h *Hub) BuildMessage(d *delivery.Delivery, sub *submission.Submission, rec
 func (h *Hub) buildMessage(d *delivery.Delivery, sub *submission.Submission, a *gewerbe.Anzeige, rec recipient.Recipient, conn recipient.Connector) (delivery.Message, error) {
 	filed := sub.CreatedAt.In(clock.Berlin)
 	office := xgewo.Office{AGS: sub.OfficeAGS, Name: sub.Office.Name, Strasse: sub.Office.Strasse, PLZ: sub.Office.PLZ, Ort: sub.Office.Ort, Email: sub.Office.Email, Telefon: sub.Office.Telefon}
-	build := xgewo.BuildXML
+	build, ext := xgewo.BuildXML, "xml"
 	if rec.Format == recipient.FormatJSON {
-		build = xgewo.BuildJSON
+		build, ext = xgewo.BuildJSON, "json"
 	}
 	m, err := build(xgewo.BuildInput{
 		Anzeige:          a,
@@ -240,10 +240,6 @@ func (h *Hub) buildMessage(d *delivery.Delivery, sub *submission.Submission, a *
 	})
 	if err != nil {
 		return delivery.Message{}, err
-	}
-	ext := "xml"
-	if rec.Format == recipient.FormatJSON {
-		ext = "json"
 	}
 	out := delivery.Message{DeliveryID: d.ID, MessageUUID: d.MessageUUID, IdempotencyKey: d.IdempotencyKey, Kind: d.Kind, Reference: sub.Reference, Art: sub.Art,
 		ContentType: m.ContentType, Body: m.Body, Filename: fmt.Sprintf("%s_%s_%s.%s", sub.Reference, d.Kind, d.MessageUUID, ext)}

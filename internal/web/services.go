@@ -25,10 +25,16 @@ func (s *Server) availabilityIn(ctx context.Context, ags string, l *catalog.Leis
 	if err != nil {
 		return "", err
 	}
-	if v, ok := av[l.Key]; ok {
-		return catalog.Kind(v), nil
+	return kindIn(l, av[l.Key]), nil
+}
+
+// kindIn is how a municipality offers l given its own setting (status; "" where it has none
+// and follows the catalog).
+func kindIn(l *catalog.Leistung, status string) catalog.Kind {
+	if status != "" {
+		return catalog.Kind(status)
 	}
-	return l.Kind, nil
+	return l.Kind
 }
 
 type apiService struct {

@@ -51,17 +51,10 @@ func (s *Server) responsibleOffice(ctx context.Context, ags string, l *catalog.L
 // office that receives it: one query in the usual case (sqlstore.ServiceAt), the setting and
 // the fallback office kind asked for one by one only where the first kind has no office.
 func (s *Server) submitOffice(ctx context.Context, ags string, l *catalog.Leistung) (submission.Office, error) {
-	notOffered := apperr.Invalid(apperr.FieldError{Pointer: "/leistung", Code: "leistung_not_offered",
-		Message: "Leistung: Diese Gemeinde bietet die Leistung nicht online an. Wenden Sie sich bitte direkt an die Gemeinde."})
-	noOffice := apperr.Invalid(apperr.FieldError{Pointer: "/ags", Code: "no_office", Message: "Gemeinde (AGS): Für diese Leistung ist in dieser Gemeinde keine zuständige Stelle eingerichtet."})
 	status, o, err := s.DB.ServiceAt(ctx, ags, l.Key, tenant.OfficeKind(l.OfficeKind))
 	if err == nil {
-		k := l.Kind
-		if status != "" {
-			k = catalog.Kind(status) // the municipality's own setting (availabilityIn)
-		}
-		if k != catalog.KindOnline {
-			return submission.Office{}, notOffered
+		if kindIn(l, status) != catalog.KindOnline {
+			return submission.Office{}, errNotOffered()
 		}
 		return officeOf(o), nil
 	}
@@ -71,13 +64,19 @@ func (s *Server) submitOffice(ctx context.Context, ags string, l *catalog.Leistu
 	if k, err := s.availabilityIn(ctx, ags, l); err != nil {
 		return submission.Office{}, err
 	} else if k != catalog.KindOnline {
-		return submission.Office{}, notOffered
+		return submission.Office{}, errNotOffered()
 	}
 	off, err := s.responsibleOffice(ctx, ags, l)
 	if err != nil {
-		return submission.Office{}, noOffice
+		return submission.Office{}, apperr.Invalid(apperr.FieldError{Pointer: "/ags", Code: "no_office", Message: "Gemeinde (AGS): Für diese Leistung ist in dieser Gemeinde keine zuständige Stelle eingerichtet."})
 	}
 	return off, nil
+}
+
+// errNotOffered refuses a service the municipality does not offer online.
+func errNotOffered() error {
+	return apperr.Invalid(apperr.FieldError{Pointer: "/leistung", Code: "leistung_not_offered",
+		Message: "Leistung: Diese Gemeinde bietet die Leistung nicht online an. Wenden Sie sich bitte direkt an die Gemeinde."})
 }
 
 // officeOf is the office a submission records.
