@@ -391,8 +391,6 @@ func browseOp(base string, sessions []string, pages [][]string) op {
 	}
 }
 
-// startProfile starts a CPU profile into path when path is set and on is true; the returned
-// function stops it.
 // profilePath names the profile of a phase ("" for submit, ".deliver", …) on a database:
 // FILE, FILE-without-.prof.deliver.prof … on SQLite; ….postgres.prof, ….postgres.deliver.prof
 // … on PostgreSQL.
@@ -404,6 +402,8 @@ func profilePath(file string, kind sqlstore.Dialect, phase string) string {
 	return base + phase + ".prof"
 }
 
+// startProfile starts a CPU profile into path when path is set and on is true; the returned
+// function stops it.
 func startProfile(path string, on bool) func() {
 	if path == "" || !on {
 		return func() {}

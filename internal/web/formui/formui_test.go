@@ -131,11 +131,7 @@ func TestStepsRenderAccessibly(t *testing.T) {
 				if !ok {
 					t.Fatalf("%s/%s: no view", d.ID, step)
 				}
-				var buf bytes.Buffer
-				if err := r.Step(&buf, v, csrf, lang); err != nil {
-					t.Fatalf("%s/%s: %v", d.ID, step, err)
-				}
-				html := buf.String()
+				html := string(r.StepHTML(v, csrf, lang))
 				checkAccessible(t, d.ID+"/"+step+"/"+lang, html)
 				if !strings.Contains(html, `name="csrf"`) || !strings.Contains(html, `<form method="post"`) {
 					t.Errorf("%s/%s: form or CSRF field missing", d.ID, step)
@@ -156,9 +152,7 @@ func TestAnmeldungMarkup(t *testing.T) {
 	e.Prefill = map[string]string{"account.familienname": "Muster", "account.vornamen": "Erika"}
 	draft := d.NewDraft(e)
 	v, _ := d.View("personen", draft, nil, "de")
-	var pre bytes.Buffer
-	_ = r.Step(&pre, v, csrf, "de")
-	if !strings.Contains(pre.String(), `value="Muster"`) {
+	if !strings.Contains(string(r.StepHTML(v, csrf, "de")), `value="Muster"`) {
 		t.Error("prefilled family name not shown")
 	}
 	draft, res, _ := d.ApplyPost("personen", form.Post{Values: url.Values{
@@ -166,11 +160,7 @@ func TestAnmeldungMarkup(t *testing.T) {
 		"personen[0].geburtsdatum":           {"31.02.1990"},
 	}}, draft, e)
 	v, _ = d.View("personen", draft, res.Errors, "de")
-	var buf bytes.Buffer
-	if err := r.Step(&buf, v, csrf, "de"); err != nil {
-		t.Fatal(err)
-	}
-	html := buf.String()
+	html := string(r.StepHTML(v, csrf, "de"))
 	for _, want := range []string{
 		`autocomplete="family-name"`, `autocomplete="given-name"`, `autocomplete="bday"`, `autocomplete="postal-code"`,
 		`autocomplete="address-line1"`,
@@ -189,9 +179,7 @@ func TestAnmeldungMarkup(t *testing.T) {
 	// Two persons: each can be removed, with a distinct accessible name.
 	draft, _, _ = d.ApplyPost("personen", form.Post{Values: url.Values{form.ActionField: {"add:personen"}}}, draft, e)
 	v, _ = d.View("personen", draft, nil, "de")
-	buf.Reset()
-	_ = r.Step(&buf, v, csrf, "de")
-	html = buf.String()
+	html = string(r.StepHTML(v, csrf, "de"))
 	for _, want := range []string{`value="remove:personen[1]"`, `Person 2 entfernen`, `<legend class="rh-legend rh-legend--item">Person 2</legend>`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("markup lacks %s", want)
@@ -207,9 +195,7 @@ func TestWZAndMunicipalityChoiceMarkup(t *testing.T) {
 	draft, _, _ := d.ApplyPost("taetigkeit", form.Post{Values: url.Values{
 		"taetigkeit.wz2008.q": {"Fahrrad"}, form.ActionField: {"search:taetigkeit.wz2008"}}}, form.Draft{}, env())
 	v, _ := d.View("taetigkeit", draft, nil, "en")
-	var buf bytes.Buffer
-	_ = r.Step(&buf, v, csrf, "en")
-	html := buf.String()
+	html := string(r.StepHTML(v, csrf, "en"))
 	checkAccessible(t, "wz", html)
 	for _, want := range []string{`type="radio"`, `name="taetigkeit.wz2008" value="47.64.1"`, `Results (1)`, `value="search:taetigkeit.wz2008"`, `>Continue<`} {
 		if !strings.Contains(html, want) {
@@ -219,9 +205,7 @@ func TestWZAndMunicipalityChoiceMarkup(t *testing.T) {
 	draft, res, _ := d.ApplyPost("betrieb", form.Post{Values: url.Values{
 		"betrieb.betriebsstaette.plz": {"01896"}}}, form.Draft{}, env())
 	v, _ = d.View("betrieb", draft, res.Errors, "de")
-	buf.Reset()
-	_ = r.Step(&buf, v, csrf, "de")
-	html = buf.String()
+	html = string(r.StepHTML(v, csrf, "de"))
 	checkAccessible(t, "ags", html)
 	for _, want := range []string{`name="betrieb.betriebsstaette.ags" value="14625200"`, `Ohorn`, `href="#f-betrieb-betriebsstaette-ags-0"`} {
 		if !strings.Contains(html, want) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html"
 	"html/template"
-	"io"
 	"strconv"
 	"strings"
 
@@ -37,12 +36,6 @@ func (r *Renderer) StepHTML(v form.StepView, csrf template.HTML, lang string) te
 	s := &stepWriter{w: &b, msgs: msgs}
 	s.step(v, csrf)
 	return template.HTML(b.String())
-}
-
-// Step writes StepHTML to w.
-func (r *Renderer) Step(w io.Writer, v form.StepView, csrf template.HTML, lang string) error {
-	_, err := io.WriteString(w, string(r.StepHTML(v, csrf, lang)))
-	return err
 }
 
 // raw writes markup.
