@@ -13,6 +13,7 @@ import (
 
 	"github.com/rathaus-egov/rathaus/internal/gewerbe"
 	"github.com/rathaus-egov/rathaus/internal/routing"
+	"github.com/rathaus-egov/rathaus/internal/wz"
 )
 
 // Content types of the two renderings.
@@ -172,13 +173,14 @@ func newTree(m *gewerbe.Anzeige, in BuildInput) *xMessage {
 	autor := author(in.Author)
 
 	msg := &xMessage{
-		XMLName:        xml.Name{Local: "xga:" + root},
-		Nachricht:      root,
-		XMLNS:          Namespace,
-		Standard:       "XGewerbeanzeige",
-		Version:        "2.2",
-		Produkt:        "Rathaus",
-		Produktversion: Version,
+		XMLName:           xml.Name{Local: "xga:" + root},
+		Nachricht:         root,
+		XMLNS:             Namespace,
+		Standard:          "XGewerbeanzeige",
+		Version:           "2.2",
+		Produkt:           "Rathaus",
+		Produkthersteller: Produkthersteller,
+		Produktversion:    Version,
 		Nachrichtenkopf: xKopf{
 			Identifikation: xIdentifikation{
 				NachrichtenUUID:      strings.ToLower(in.MessageUUID),
@@ -209,7 +211,7 @@ func newTree(m *gewerbe.Anzeige, in BuildInput) *xMessage {
 		Ereigniszeitpunkt:  stamp,
 		Autor:              autor,
 		IstKorrektur:       janein(false),
-		GemeindeSchluessel: xCode{ListURI: listAGS, Code: gs},
+		GemeindeSchluessel: xCode{ListURI: listAGS, ListVersionID: versionGemeinde, Code: gs},
 		GemeindeMeldungNr:  in.Reference,
 		GewerbebetriebID:   strings.ToLower(gid),
 		UUID:               strings.ToLower(in.NoticeUUID),
@@ -246,12 +248,12 @@ func newTree(m *gewerbe.Anzeige, in BuildInput) *xMessage {
 
 func reader(r Recipient) xBehoerde {
 	k := xBehoerdenkennung{
-		Praefix: xCode{ListVersionID: "7", Code: "xga"},
-		Kennung: xCode{ListURI: listDatenempfaenger, Code: r.Kennung},
+		Praefix: xCode{ListVersionID: versionPraefix, Code: "xga"},
+		Kennung: xCode{ListURI: listDatenempfaenger, ListVersionID: versionDatenempfaenger, Code: r.Kennung},
 	}
 	if r.Kind == routing.KindAuslaenderbehoerde {
 		k.Praefix.Code = "azr"
-		k.Kennung.ListURI = listABHKennung
+		k.Kennung.ListURI, k.Kennung.ListVersionID = listABHKennung, versionABHKennung
 	}
 	b := xBehoerde{Behoerdenkennung: k, Behoerdenname: r.Name}
 	if r.Email != "" {
@@ -263,8 +265,8 @@ func reader(r Recipient) xBehoerde {
 func author(o Office) xBehoerde {
 	b := xBehoerde{
 		Behoerdenkennung: xBehoerdenkennung{
-			Praefix: xCode{ListVersionID: "7", Code: "MELDID"},
-			Kennung: xCode{ListURI: listAGS, Code: o.AGS},
+			Praefix: xCode{ListVersionID: versionPraefix, Code: "MELDID"},
+			Kennung: xCode{ListURI: listAGS, ListVersionID: versionAGS, Code: o.AGS},
 		},
 		Behoerdenname: o.Name,
 	}
@@ -392,21 +394,44 @@ func anschrift(a *gewerbe.Anschrift, k *gewerbe.Kontakt) *xAnschrift {
 
 // wz5 writes a WZ 2008 code as the five digits of the examples: 96.02.1 → 96021, 47.91 → 47910.
 func wz5(code string) string {
-	d := strings.ReplaceAll(code, ".", "")
-	if d == "" {
+	if code == "" {
 		return ""
 	}
-	for len(d) < 5 {
-		d += "0"
+	c, err := wz.Load()
+	if err != nil {
+		return ""
 	}
-	return d
+	if strings.Count(code, ".") == 1 {
+		// A class: five digits only when it is not subdivided (its one subclass ends in
+		// .0). A class with several subclasses has no five-digit code; padding it would
+		// name a subclass that does not exist (47.91 → 47910), so the code is left out and
+		// the class is named by the Stichwort.
+		if _, ok := c.Lookup(code + ".0"); !ok {
+			return ""
+		}
+		code += ".0"
+	}
+	if _, ok := c.Lookup(code); !ok {
+		return ""
+	}
+	return strings.ReplaceAll(code, ".", "")
+}
+
+// wzTitle is the WZ 2008 title of code ("" when the list does not have it).
+func wzTitle(code string) string {
+	c, err := wz.Load()
+	if err != nil || code == "" {
+		return ""
+	}
+	w, _ := c.Lookup(code)
+	return w.Title
 }
 
 func taetigkeiten(t gewerbe.Taetigkeit) *xTaetigkeiten {
 	if t.Beschreibung == "" && t.WZ2008 == "" {
 		return nil
 	}
-	x := &xTaetigkeiten{Schwerpunkt: xSchwerpunkt{TaetigkeitSchwerpunkt: t.Beschreibung, TaetigkeitSchluessel: wz5(t.WZ2008)}}
+	x := &xTaetigkeiten{Schwerpunkt: xSchwerpunkt{TaetigkeitSchwerpunkt: t.Beschreibung, TaetigkeitSchluessel: wz5(t.WZ2008), Stichwort: wzTitle(t.WZ2008)}}
 	if len(t.Weitere) > 0 {
 		x.WeitereTaetigkeiten = &xWeitere{TaetigkeitenZusammengefasst: strings.Join(t.Weitere, "|")}
 	}

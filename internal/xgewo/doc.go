@@ -14,13 +14,17 @@
 // marked: elements not seen in the examples are listed in extensionElements, and code values
 // that are not verified carry a listURI under urn:rathaus:xgewo:codeliste: holding our own
 // token (e.g. "gmbh") instead of an official code. Verified values: nachrichtentyp 0100 (sta),
-// 0220 (ea), 0500 (abh); janein 0/1; Erreichbarkeit kanal 01 E-Mail, 02 Telefon; nation 276
-// for Germany.
+// 0220 (ea), 0500 (abh), and from KoSIT's test suite 0230 (dgu) and 0300 (alg); janein 0/1;
+// Erreichbarkeit kanal 01 E-Mail, 02 Telefon; nation 276 for Germany; the instance versions
+// of the praefix, AGS, Gemeinde, datenempfaenger and abhkennung lists.
 package xgewo
 
 // Version identifies the message mapping. It changes whenever the output of Build changes for
 // the same input.
-const Version = "xgewerbeanzeige-2.2-rathaus-1"
+const Version = "xgewerbeanzeige-2.2-rathaus-2"
+
+// Produkthersteller is the root's produkthersteller attribute (the examples: "KoSIT").
+const Produkthersteller = "Rathaus-Projekt"
 
 // Namespace is the XML namespace of the messages (XGewerbeanzeige 2.2).
 const Namespace = "http://www.xgewerbeanzeige.de/spezifikation/2.2"

@@ -21,16 +21,17 @@ type xCode struct {
 }
 
 type xMessage struct {
-	XMLName          xml.Name `xml:"" json:"-"`
-	Nachricht        string   `xml:"-" json:"nachricht"`
-	XMLNS            string   `xml:"xmlns:xga,attr" json:"-"`
-	Standard         string   `xml:"standard,attr" json:"standard"`
-	Version          string   `xml:"version,attr" json:"version"`
-	Produkt          string   `xml:"produkt,attr" json:"produkt"`
-	Produktversion   string   `xml:"produktversion,attr" json:"produktversion"`
-	Nachrichtenkopf  xKopf    `xml:"xga:nachrichtenkopf" json:"nachrichtenkopf"`
-	Berichtszeitraum string   `xml:"xga:berichtszeitraum,omitempty" json:"berichtszeitraum,omitempty"`
-	Satz             xSatz    `xml:"xga:satz" json:"satz"`
+	XMLName           xml.Name `xml:"" json:"-"`
+	Nachricht         string   `xml:"-" json:"nachricht"`
+	XMLNS             string   `xml:"xmlns:xga,attr" json:"-"`
+	Standard          string   `xml:"standard,attr" json:"standard"`
+	Version           string   `xml:"version,attr" json:"version"`
+	Produkt           string   `xml:"produkt,attr" json:"produkt"`
+	Produkthersteller string   `xml:"produkthersteller,attr" json:"produkthersteller"`
+	Produktversion    string   `xml:"produktversion,attr" json:"produktversion"`
+	Nachrichtenkopf   xKopf    `xml:"xga:nachrichtenkopf" json:"nachrichtenkopf"`
+	Berichtszeitraum  string   `xml:"xga:berichtszeitraum,omitempty" json:"berichtszeitraum,omitempty"`
+	Satz              xSatz    `xml:"xga:satz" json:"satz"`
 }
 
 type xKopf struct {
@@ -179,6 +180,9 @@ type xTaetigkeiten struct {
 type xSchwerpunkt struct {
 	TaetigkeitSchwerpunkt string `xml:"xga:taetigkeitSchwerpunkt" json:"taetigkeitSchwerpunkt"`
 	TaetigkeitSchluessel  string `xml:"xga:taetigkeitSchluessel,omitempty" json:"taetigkeitSchluessel,omitempty"`
+	// Stichwort is the WZ 2008 title of the code the filer chose (the examples show a
+	// keyword of the classification here).
+	Stichwort string `xml:"xga:stichwort,omitempty" json:"stichwort,omitempty"`
 }
 
 type xWeitere struct {

@@ -470,10 +470,20 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestWZ5AndDates(t *testing.T) {
-	for in, want := range map[string]string{"96.02.1": "96021", "47.91": "47910", "": "", "01.1": "01100"} {
+	for in, want := range map[string]string{
+		"96.02.1": "96021", // a subclass
+		"62.02":   "62020", // a class without subdivision: its one subclass 62.02.0
+		"47.91":   "",      // a class with subclasses 47.91.1 and .9 has no five-digit code
+		"":        "",
+		"01.1":    "", // a group is no activity code
+		"99.99.9": "", // not in the list
+	} {
 		if got := wz5(in); got != want {
 			t.Errorf("wz5(%q) = %q, want %q", in, got, want)
 		}
+	}
+	if got := wzTitle("47.91"); got != "Versand- und Internet-Einzelhandel" {
+		t.Errorf("wzTitle(47.91) = %q", got)
 	}
 	if got := ddmmyyyy("1965-10-12"); got != "12101965" {
 		t.Errorf("ddmmyyyy = %q", got)
