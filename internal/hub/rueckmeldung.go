@@ -22,7 +22,7 @@ const PrincipalRueckmeldung = "system:rueckmeldung"
 
 // ProcessRueckmeldung is the handler of JobRueckmeldung: municipality A receives B's
 // Rückmeldung. When A's register holds the business (by gewerbebetriebID, else by previous
-// site plus owner or name), A's Abmeldung is built from A's own record, filed as a submission
+// site plus owner — family name and birth date), A's Abmeldung is built from A's own record, filed as a submission
 // of A (reference from A's counter, routed to A's recipients by the same hooks) and linked
 // with B's Anmeldung. Otherwise A's Gewerbeamt gets a task, so nothing fails silently. The
 // handler is idempotent: the Abmeldung is filed with an idempotency key derived from B's
@@ -55,7 +55,7 @@ func (h *Hub) ProcessRueckmeldung(ctx context.Context, j jobs.Job) error {
 		return err
 	}
 	if !found {
-		return h.rueckmeldungTask(ctx, rm, from, neu, "Im Gewerberegister der Gemeinde ist kein passender Betrieb an der früheren Betriebsstätte verzeichnet.")
+		return h.rueckmeldungTask(ctx, rm, from, neu, "Im Gewerberegister der Gemeinde ist an der früheren Betriebsstätte kein Betrieb derselben Person (Familienname und Geburtsdatum) verzeichnet.")
 	}
 	recSub, err := h.DB.GetSubmission(ctx, entry.SubmissionID)
 	if err != nil {

@@ -133,3 +133,40 @@ func TestRueckmeldeverfahren(t *testing.T) {
 		}
 	})
 }
+
+// TestRueckmeldungNeedsTheOwner: the business name and the address of a shop are public. A
+// move reported by another person (another family name and birth date) with the name and
+// previous site of Leipzig's record must not deregister the business: Leipzig's Gewerbeamt
+// gets a task, no Abmeldung is filed, and the record stays active.
+func TestRueckmeldungNeedsTheOwner(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
+		ctx := context.Background()
+		le := app.CreateToken(leipzig, identity.ScopeSubmit, identity.ScopeRead)
+		dd := app.CreateToken(dresden, identity.ScopeSubmit, identity.ScopeRead)
+		recordID := file(t, app, le, leipzig, leipzigRecord(t, app.Clock()))
+		app.RunJobs()
+		var fake gewerbe.Anzeige
+		if err := json.Unmarshal(gewerbe.Sample("anmeldung-verlegung", app.Clock()), &fake); err != nil {
+			t.Fatal(err)
+		}
+		fake.Personen[0].Familienname, fake.Personen[0].Geburtsdatum = "Fremd", "1990-02-03"
+		fb, _ := json.Marshal(fake)
+		id := file(t, app, dd, dresden, fb)
+		app.RunJobs()
+		rm, err := app.DB.RueckmeldungOfSubmission(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rm.Status != sqlstore.RueckmeldungAufgabe || rm.AbmeldungSubmissionID != "" {
+			t.Fatalf("a stranger's move deregistered the business: %+v", rm)
+		}
+		tasks, err := app.DB.TasksOf(ctx, leipzig, sqlstore.TaskOpen)
+		if err != nil || len(tasks) != 1 || !strings.Contains(tasks[0].Detail, "derselben Person") {
+			t.Fatalf("Leipzig's tasks: %+v %v", tasks, err)
+		}
+		rec, _ := app.DB.GetSubmission(ctx, recordID)
+		if e, err := app.DB.RegisterByID(ctx, leipzig, rec.GewerbebetriebID); err != nil || !e.Active {
+			t.Fatalf("the record after a stranger's move: %+v %v", e, err)
+		}
+	})
+}

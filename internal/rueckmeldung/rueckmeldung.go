@@ -99,13 +99,16 @@ func fold(s string) string {
 }
 
 // Matches reports whether a register record with keys rec belongs to the business the new
-// notice (keys neu, previous site prev) describes: the record's site is the previous site and
-// either the first person or the business name agree.
+// notice (keys neu, previous site prev) describes, strongly enough for A to file the
+// Abmeldung without a person looking at it: the record's site is the previous site and its
+// first person (family name and birth date) is the new notice's. The business name and the
+// address are public; a name match alone would let anyone who knows a shop's name and address
+// deregister it, so it leaves the decision to A's Gewerbeamt (a task).
 func Matches(rec Keys, prev *gewerbe.Anschrift, neu Keys) bool {
 	if rec.Site == "" || rec.Site != SiteKey(prev) {
 		return false
 	}
-	return (rec.Person != "" && rec.Person == neu.Person) || (rec.Name != "" && rec.Name == neu.Name)
+	return rec.Person != "" && rec.Person == neu.Person
 }
 
 // Abmeldung builds A's Abmeldung from A's register record (the stored data of its latest

@@ -15,8 +15,12 @@ func TestSiteKeyAndMatch(t *testing.T) {
 		t.Fatalf("site keys %q %q", SiteKey(a), SiteKey(b))
 	}
 	rec := Keys{Site: SiteKey(a), Person: "schubert|1975-05-30", Name: "elektro schubert"}
-	if !Matches(rec, b, Keys{Person: "schubert|1975-05-30"}) || !Matches(rec, b, Keys{Name: "elektro schubert"}) {
-		t.Fatal("same site and owner or name must match")
+	if !Matches(rec, b, Keys{Person: "schubert|1975-05-30"}) || !Matches(rec, b, Keys{Person: "schubert|1975-05-30", Name: "neuer name"}) {
+		t.Fatal("same site and owner must match")
+	}
+	// Name and address are public: with another person they leave it to the office.
+	if Matches(rec, b, Keys{Name: "elektro schubert"}) || Matches(rec, b, Keys{Person: "meier|1980-01-01", Name: "elektro schubert"}) {
+		t.Fatal("the business name at the site without the owner must not match")
 	}
 	if Matches(rec, b, Keys{Person: "meier|1980-01-01", Name: "andere"}) || Matches(rec, &gewerbe.Anschrift{PLZ: "01099", Strasse: "X", Hausnummer: "1"}, Keys{Person: "schubert|1975-05-30"}) {
 		t.Fatal("another owner at the site, or the owner at another site, must not match")
