@@ -222,6 +222,19 @@ func TestRetryWindowThenDeadAndReplay(t *testing.T) {
 	}
 	// Redirect the next one to a corrected endpoint: a second recipient server.
 	rs2 := newRecipientServer(t, app.Clock)
+	// A folder on the server is for the platform's operators only: a municipality's
+	// administrator is not offered it and is refused when posting it; nothing changes.
+	if p := staff.Get("/amt/zustellungen/" + ds[1].ID); p.Status != 200 || strings.Contains(p.Body, `<option value="folder">`) || !strings.Contains(p.Body, `<option value="http">`) {
+		t.Fatalf("redirect form offers a folder to a municipality admin: %d", p.Status)
+	}
+	drop := t.TempDir()
+	folder := staff.PostForm("/amt/zustellungen/"+ds[1].ID, "/amt/zustellungen/"+ds[1].ID+"/umleiten", url.Values{"connector": {"folder"}, "endpoint": {drop}})
+	if folder.Status != 422 || !strings.Contains(folder.Body, "Plattformbetrieb") {
+		t.Fatalf("folder redirect by a municipality admin: %d", folder.Status)
+	}
+	if d, _ := app.DB.GetDelivery(context.Background(), ds[1].ID); d.EndpointOverride != "" || d.ConnectorOverride != "" {
+		t.Fatalf("a refused redirect changed the delivery: %+v", d)
+	}
 	bad := staff.PostForm("/amt/zustellungen/"+ds[1].ID, "/amt/zustellungen/"+ds[1].ID+"/umleiten", url.Values{"connector": {"http"}, "endpoint": {"ftp://x"}})
 	if bad.Status != 422 || !strings.Contains(bad.Body, "Endpunkt") {
 		t.Fatalf("bad redirect: %d", bad.Status)

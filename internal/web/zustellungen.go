@@ -103,7 +103,24 @@ func (s *Server) staffDelivery(r *http.Request) (*deliveryData, error) {
 		CanReplay: d.Status == delivery.StatusDead || d.Status == delivery.StatusRetrying,
 		// Changing where personal data goes is for the municipality's administrators.
 		CanRedirect: d.Status != delivery.StatusDelivered && u.TenantAdminOf(d.OfficeAGS),
-		Connectors:  recipient.Connectors}, nil
+		Connectors:  redirectConnectors(u)}, nil
+}
+
+// redirectConnectors are the connectors u may redirect a delivery to. A folder endpoint is a
+// path on the platform's own server: only the platform's operators (admins) may name one, or
+// a municipality's administrator could have the server write personal data into any folder
+// it can write to (another recipient's drop folder, say).
+func redirectConnectors(u *identity.User) []recipient.Connector {
+	if u.Kind == identity.KindAdmin {
+		return recipient.Connectors
+	}
+	var out []recipient.Connector
+	for _, c := range recipient.Connectors {
+		if c != recipient.ConnectorFolder {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (s *Server) staffDeliveryPage(w http.ResponseWriter, r *http.Request) error {
@@ -142,7 +159,11 @@ func (s *Server) staffDeliveryRedirect(w http.ResponseWriter, r *http.Request) e
 	}
 	conn := recipient.Connector(r.PostFormValue("connector"))
 	endpoint := strings.TrimSpace(r.PostFormValue("endpoint"))
-	err = s.Hub.Redirect(r.Context(), d.Delivery.ID, actorOf(state(r)), conn, endpoint)
+	if conn == recipient.ConnectorFolder && !slices.Contains(d.Connectors, conn) {
+		err = apperr.Invalid(apperr.FieldError{Pointer: "connector", Code: "folder_admin_only", Message: T(state(r).lang, "delivery.folder_admin_only")})
+	} else {
+		err = s.Hub.Redirect(r.Context(), d.Delivery.ID, actorOf(state(r)), conn, endpoint)
+	}
 	if apperr.KindOf(err) == apperr.KindInvalid {
 		p := s.page(r, "delivery.title", d)
 		p.Errors, p.Form = apperr.FieldsOf(err), r.PostForm
