@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -386,5 +387,47 @@ func TestServicesAPIAndFinder(t *testing.T) {
 	}
 	if c.Get("/leistungen/12345").Status != 404 {
 		t.Fatal("unknown service page")
+	}
+}
+
+// TestWhoReadsASubmission: a Gewerbeanzeige is read by those who work the cases of its office
+// — not by the municipality's administrator or a clerk of another office of the same
+// municipality — and a token with scope cases reads it as staff (the message sent to a
+// recipient too) even when it filed it itself.
+func TestWhoReadsASubmission(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	ctx := context.Background()
+	tok := app.CreateToken(dresden, identity.ScopeSubmit, identity.ScopeRead, identity.ScopeCases)
+	auth := map[string]string{"Authorization": "Bearer " + tok}
+	c := app.Client()
+	r := c.Do("POST", "/api/v1/submissions", "application/json", body("99050012104000", dresden, gewerbe.Sample("anmeldung-einzelunternehmen", app.Clock())), auth)
+	if r.Status != 201 {
+		t.Fatalf("submit: %d %s", r.Status, r.Body)
+	}
+	var s subResp
+	_ = json.Unmarshal([]byte(r.Body), &s)
+	app.RunJobs()
+	ds, err := app.DB.DeliveriesOf(ctx, s.ID)
+	if err != nil || len(ds) == 0 {
+		t.Fatalf("deliveries: %v %v", ds, err)
+	}
+	if m := c.Do("GET", "/api/v1/submissions/"+s.ID+"/deliveries/"+ds[0].ID+"/message", "", "", auth); m.Status != 200 {
+		t.Fatalf("message for the filing token with scope cases: %d %s", m.Status, m.Body)
+	}
+	ordnungsamt, err := app.DB.OfficeByKind(ctx, dresden, "ordnungsamt")
+	if err != nil {
+		t.Fatalf("no Ordnungsamt in the demo data: %v", err)
+	}
+	app.CreateUser("admin@dresden.example", identity.KindStaff, identity.StaffRole{TenantAGS: dresden, Role: "tenant_admin"})
+	app.CreateUser("ordnung@dresden.example", identity.KindStaff, identity.StaffRole{TenantAGS: dresden, OfficeID: ordnungsamt.ID, Role: "sachbearbeitung"})
+	app.CreateStaff("gewerbe@dresden.example", dresden)
+	for email, want := range map[string]int{"admin@dresden.example": 404, "ordnung@dresden.example": 404, "gewerbe@dresden.example": 200} {
+		u := app.Client()
+		u.Login(email)
+		for _, path := range []string{"/api/v1/submissions/" + s.ID, s.Documents[0].URL} {
+			if got := u.Get(path); got.Status != want {
+				t.Errorf("%s GET %s: %d, want %d", email, path, got.Status, want)
+			}
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"github.com/rathaus-egov/rathaus/internal/audit"
 	"github.com/rathaus-egov/rathaus/internal/blobstore"
+	"github.com/rathaus-egov/rathaus/internal/casework"
 	"github.com/rathaus-egov/rathaus/internal/catalog"
 	"github.com/rathaus-egov/rathaus/internal/identity"
 	"github.com/rathaus-egov/rathaus/internal/jobs"
@@ -276,20 +277,20 @@ func decodeStrict(body []byte, v any) error {
 	return nil
 }
 
-// canRead decides who may read a submission: the token that filed it, the account that filed
-// it or a member of the business it was filed for, staff of the responsible office (or of the
-// municipality it was filed with), a token with scope cases of that office's municipality,
-// platform admins. Everyone else gets 404. staff reports whether the read is an official's
-// read of personal data (audited).
+// canRead decides who may read a submission: a token with scope cases of the responsible
+// office's municipality, the token that filed it (scope read), the account that filed it or a
+// member of the business it was filed for, staff who work the cases of the responsible office
+// (a case-work role: sachbearbeitung or leitung, for that office or every office of the
+// municipality — an administrator or the clerk of another office of the municipality reads
+// no Gewerbeanzeige), platform admins. Everyone else gets 404. staff reports whether the read
+// is an official's read of personal data (audited); a token with scope cases reads as staff
+// even when it filed the submission itself.
 func canRead(st *reqState, sub *submission.Submission) (ok, staff bool) {
 	if t := st.token; t != nil {
-		if t.ID == sub.TokenID && t.Has(identity.ScopeRead) {
-			return true, false
-		}
 		if t.Has(identity.ScopeCases) && (t.TenantAGS == sub.OfficeAGS || t.TenantAGS == "") {
 			return true, true
 		}
-		return false, false
+		return t.ID == sub.TokenID && t.Has(identity.ScopeRead), false
 	}
 	u := st.user
 	if u == nil {
@@ -303,7 +304,7 @@ func canRead(st *reqState, sub *submission.Submission) (ok, staff bool) {
 			return true, false
 		}
 	}
-	if u.IsStaffOf(sub.OfficeAGS) || u.Kind == identity.KindAdmin {
+	if casework.CanWork(u, sub.OfficeAGS, sub.OfficeID) || u.Kind == identity.KindAdmin {
 		return true, true
 	}
 	return false, false
