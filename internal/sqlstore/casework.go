@@ -274,13 +274,78 @@ type CaseFilter struct {
 	Before   time.Time // created before (age filter)
 	Assignee string    // a user id, or "-" for unassigned
 	Query    string    // part of the reference or the name, case-insensitive
-	Limit    int
+	// After is a page cursor (CaseCursor of the last case of the previous page): only cases
+	// after it in the list's order.
+	After string
+	Limit int // 1–500; otherwise 200
 }
 
-// ListCases returns the cases at the filter's desks, oldest first (first come, first served).
-func (db *DB) ListCases(ctx context.Context, f CaseFilter) ([]*casework.Case, error) {
+// CaseCursor is the page cursor of c: the list continues after it (CaseFilter.After).
+func CaseCursor(c *casework.Case) string {
+	return FormatTime(c.CreatedAt) + "_" + c.ID
+}
+
+// parseCaseCursor splits a cursor into time and id; ok is false for anything CaseCursor
+// does not produce.
+func parseCaseCursor(cur string) (ts, id string, ok bool) {
+	ts, id, found := strings.Cut(cur, "_")
+	if !found || id == "" || len(id) > 64 {
+		return "", "", false
+	}
+	if _, err := time.Parse(TimeFormat, ts); err != nil {
+		return "", "", false
+	}
+	return ts, id, true
+}
+
+// ValidCaseCursor reports whether cur is a page cursor ListCases understands.
+func ValidCaseCursor(cur string) bool {
+	_, _, ok := parseCaseCursor(cur)
+	return cur == "" || ok
+}
+
+// ListCases returns a page of the cases at the filter's desks, oldest first (first come,
+// first served), and whether more follow (the next page: After = CaseCursor of the last).
+func (db *DB) ListCases(ctx context.Context, f CaseFilter) (cases []*casework.Case, more bool, err error) {
+	where, args := caseWhere(f)
+	if where == "" {
+		return nil, false, nil
+	}
+	if ts, id, ok := parseCaseCursor(f.After); ok {
+		where += ` AND (created_at > ? OR (created_at = ? AND id > ?))`
+		args = append(args, ts, ts, id)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 200
+	}
+	args = append(args, limit+1)
+	cases, err = db.queryCases(ctx, `SELECT `+caseCols+` FROM cases WHERE `+where+` ORDER BY created_at, id LIMIT ?`, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(cases) > limit {
+		return cases[:limit], true, nil
+	}
+	return cases, false, nil
+}
+
+// CountCases counts the cases the filter selects on all pages (After and Limit ignored).
+func (db *DB) CountCases(ctx context.Context, f CaseFilter) (int, error) {
+	where, args := caseWhere(f)
+	if where == "" {
+		return 0, nil
+	}
+	var n int
+	err := db.QueryRow(ctx, `SELECT COUNT(*) FROM cases WHERE `+where, args...).Scan(&n)
+	return n, err
+}
+
+// caseWhere is the WHERE clause of the filter without its cursor; "" when the filter names
+// no desk (no case).
+func caseWhere(f CaseFilter) (string, []any) {
 	if len(f.Desks) == 0 {
-		return nil, nil
+		return "", nil
 	}
 	var where []string
 	var args []any
@@ -318,12 +383,7 @@ func (db *DB) ListCases(ctx context.Context, f CaseFilter) ([]*casework.Case, er
 		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(q) + "%"
 		where, args = append(where, "(LOWER(reference) LIKE ? OR search_name LIKE ?)"), append(args, like, like)
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 500 {
-		limit = 200
-	}
-	args = append(args, limit)
-	return db.queryCases(ctx, `SELECT `+caseCols+` FROM cases WHERE `+strings.Join(where, " AND ")+` ORDER BY created_at, id LIMIT ?`, args...)
+	return strings.Join(where, " AND "), args
 }
 
 // CasesOfApplicant lists the cases a user filed or that belong to one of orgs, newest first.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"github.com/rathaus-egov/rathaus/internal/audit"
@@ -72,18 +73,35 @@ func (s *Server) apiCases(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := sqlstore.CaseFilter{Desks: []casework.Desk{{AGS: ags}}, Status: q.Get("status"), Limit: 500}
+	f := sqlstore.CaseFilter{Desks: []casework.Desk{{AGS: ags}}, Status: q.Get("status"), Limit: 100, After: q.Get("cursor")}
+	if st := f.Status; st != "" && !slices.Contains(caseStatuses, casework.Status(st)) {
+		return &httpError{status: http.StatusBadRequest, key: "error.invalid", detail: "status: unknown case status " + strconv.Quote(st)}
+	}
+	if !sqlstore.ValidCaseCursor(f.After) {
+		return &httpError{status: http.StatusBadRequest, key: "error.invalid", detail: "cursor: not a cursor of this list (use next from the previous page)"}
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			return &httpError{status: http.StatusBadRequest, key: "error.invalid", detail: "limit: a number from 1 to 500"}
+		}
+		f.Limit = n
+	}
 	if o := q.Get("office"); o != "" {
 		if tenant.KnownOfficeKind(o) {
 			off, err := s.DB.OfficeByKind(r.Context(), ags, tenant.OfficeKind(o))
 			if err != nil {
-				return writeJSON(w, http.StatusOK, map[string]any{"count": 0, "cases": []apiCase{}})
+				return writeJSON(w, http.StatusOK, map[string]any{"count": 0, "total": 0, "cases": []apiCase{}})
 			}
 			o = off.ID
 		}
 		f.OfficeID = o
 	}
-	cases, err := s.DB.ListCases(r.Context(), f)
+	cases, more, err := s.DB.ListCases(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	total, err := s.DB.CountCases(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -94,7 +112,11 @@ func (s *Server) apiCases(w http.ResponseWriter, r *http.Request) error {
 	if err := s.DB.Audit(r.Context(), s.Now(), audit.Record{Actor: actorOf(st), TenantAGS: ags, Action: "case.list", Detail: `{"count":` + itoa(len(out)) + `}`}); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"count": len(out), "cases": out})
+	resp := map[string]any{"count": len(out), "total": total, "cases": out}
+	if more {
+		resp["next"] = sqlstore.CaseCursor(cases[len(cases)-1])
+	}
+	return writeJSON(w, http.StatusOK, resp)
 }
 
 func itoa(n int) string {

@@ -40,7 +40,13 @@ type caseInboxData struct {
 	Ages                                   []option
 	Assignees                              []option
 	Cases                                  []caseRow
+	Total                                  int    // cases the filter selects on all pages
+	NextURL                                string // the next page, "" on the last
+	Paged                                  bool   // a page after the first
 }
+
+// inboxPage is the number of cases on a page of the inbox.
+const inboxPage = 100
 
 var caseStatuses = []casework.Status{casework.Eingegangen, casework.InBearbeitung, casework.Rueckfrage, casework.Beteiligung, casework.Abgeschlossen, casework.Abgelehnt}
 
@@ -78,10 +84,28 @@ func (s *Server) caseInbox(w http.ResponseWriter, r *http.Request) error {
 	case "niemand":
 		f.Assignee = "-"
 	}
-	cases, err := s.DB.ListCases(r.Context(), f)
+	if after := q.Get("nach"); sqlstore.ValidCaseCursor(after) {
+		f.After = after
+	}
+	f.Limit = inboxPage
+	cases, more, err := s.DB.ListCases(r.Context(), f)
 	if err != nil {
 		return err
 	}
+	if d.Total, err = s.DB.CountCases(r.Context(), f); err != nil {
+		return err
+	}
+	if more {
+		next := url.Values{}
+		for k, v := range q {
+			if k != "nach" {
+				next[k] = v
+			}
+		}
+		next.Set("nach", sqlstore.CaseCursor(cases[len(cases)-1]))
+		d.NextURL = "/amt/vorgaenge?" + next.Encode()
+	}
+	d.Paged = f.After != ""
 	// The list shows names: a read of personal data, audited per municipality shown.
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -641,3 +641,72 @@ func TestCaseTimers(t *testing.T) {
 		}
 	})
 }
+
+// TestCaseListPages: the inbox and the cases API page through every case, oldest first,
+// instead of stopping silently at a fixed number; the count is that of all pages; bad
+// paging input is a 400.
+func TestCaseListPages(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	tok := app.CreateToken(dresden, identity.ScopeSubmit)
+	c := app.Client()
+	auth := map[string]string{"Authorization": "Bearer " + tok}
+	var refs []string
+	for range 103 {
+		r := c.Do("POST", "/api/v1/submissions", "application/json", body("99050012104000", dresden, gewerbe.Sample("anmeldung-einzelunternehmen", app.Clock())), auth)
+		var s subResp
+		if err := json.Unmarshal([]byte(r.Body), &s); err != nil || r.Status != 201 {
+			t.Fatalf("submit: %d %s", r.Status, r.Body)
+		}
+		refs = append(refs, s.Reference)
+	}
+	app.CreateStaff("gewerbe@dresden.example", dresden)
+	staff := app.Client()
+	staff.Login("gewerbe@dresden.example")
+	first := staff.Get("/amt/vorgaenge?status=eingegangen")
+	if first.Status != 200 || !strings.Contains(first.Body, "103 Vorgänge") || !strings.Contains(first.Body, refs[0]) || strings.Contains(first.Body, refs[102]) {
+		t.Fatalf("first page: %d", first.Status)
+	}
+	m := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(first.Body)
+	if m == nil {
+		t.Fatal("first page has no link to the next")
+	}
+	next := strings.ReplaceAll(m[1], "&amp;", "&")
+	if !strings.Contains(next, "status=eingegangen") {
+		t.Fatalf("the next page drops the filter: %s", next)
+	}
+	second := staff.Get(next)
+	if second.Status != 200 || !strings.Contains(second.Body, refs[102]) || !strings.Contains(second.Body, refs[100]) || strings.Contains(second.Body, refs[99]+"<") || strings.Contains(second.Body, `rel="next"`) {
+		t.Fatalf("second page: %d", second.Status)
+	}
+
+	cases := app.CreateToken(dresden, identity.ScopeCases)
+	cauth := map[string]string{"Authorization": "Bearer " + cases}
+	var seen []string
+	cursor := ""
+	for page := 0; ; page++ {
+		r := c.Do("GET", "/api/v1/cases?limit=40&cursor="+url.QueryEscape(cursor), "", "", cauth)
+		var out struct {
+			Count, Total int
+			Next         string
+			Cases        []struct{ Reference string }
+		}
+		if err := json.Unmarshal([]byte(r.Body), &out); err != nil || r.Status != 200 || out.Total != 103 || out.Count != len(out.Cases) {
+			t.Fatalf("page %d: %d %s", page, r.Status, r.Body)
+		}
+		for _, x := range out.Cases {
+			seen = append(seen, x.Reference)
+		}
+		if out.Next == "" {
+			break
+		}
+		cursor = out.Next
+	}
+	if len(seen) != 103 || seen[0] != refs[0] || seen[102] != refs[102] {
+		t.Fatalf("API pages gave %d cases", len(seen))
+	}
+	for _, q := range []string{"limit=0", "limit=501", "limit=x", "cursor=kaputt", "status=erledigt"} {
+		if r := c.Do("GET", "/api/v1/cases?"+q, "", "", cauth); r.Status != 400 {
+			t.Errorf("%s: %d, want 400", q, r.Status)
+		}
+	}
+}
