@@ -324,7 +324,16 @@ func TestPrefillAndDecodeDraft(t *testing.T) {
 
 func TestViewIDsAndErrorOrder(t *testing.T) {
 	d := testDefinition(t)
+	// The yes brings up a.nur-wenn-ja: first it is shown without an error, focused …
 	out, res, _ := d.ApplyPost("eins", Post{Values: vals("a.jn", "true", "a.zahl", "x")}, Draft{}, Env{Today: today})
+	if res.Action != ActionReveal || res.Focus != "a.nur_wenn_ja" || len(res.Errors) != 2 {
+		t.Fatalf("revealing post: %+v", res)
+	}
+	// … and once the page showed it, it is required like the others.
+	out, res, _ = d.ApplyPost("eins", Post{Values: vals("a.jn", "true", "a.zahl", "x")}, out, Env{Today: today})
+	if res.Action != ActionStay {
+		t.Fatalf("second post: %+v", res)
+	}
 	v, _ := d.View("eins", out, res.Errors, "en")
 	if v.Title != "One" || v.Number != 1 || v.Count != 2 || v.HasPrev {
 		t.Errorf("view header %+v", v)

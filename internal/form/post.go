@@ -31,6 +31,13 @@ const (
 	ActionSearchWZ   Action = "search-wz"   // a WZ search ran; stay and show the results
 	ActionLookupPLZ  Action = "lookup-plz"  // municipalities were looked up; stay
 	ActionRemoveFile Action = "remove-file" // an upload was removed; stay
+	// ActionReveal: the answers of the post brought up questions of the step the page did not
+	// show (the residence title after a nationality, the previous site after the reason
+	// "Verlegung"). Stay and show them; Errors holds only those of the fields the page showed,
+	// and Focus names the first new question. Without it, a step whose new questions are
+	// optional went on to the next step and they were never asked, and required ones came up
+	// already marked as errors.
+	ActionReveal Action = "reveal"
 )
 
 // Post is one submitted step: the form values and the uploads the caller has already stored
@@ -122,6 +129,10 @@ func (d *Definition) ApplyPost(stepID string, post Post, draft Draft, env Env) (
 	after := d.newScope(out, env.Today)
 	errs := append(p.errs, d.validateStep(after, out, step, env, p.reported)...)
 	res.Errors = errs
+	if rev := p.revealed(after); len(rev) > 0 {
+		res.Action, res.Focus, res.Errors = ActionReveal, rev[0], withoutPaths(errs, rev)
+		return out, res, nil
+	}
 	if Blocking(errs) || p.block {
 		res.Action = ActionStay
 		return out, res, nil
@@ -129,6 +140,56 @@ func (d *Definition) ApplyPost(stepID string, post Post, draft Draft, env Env) (
 	res.Action = ActionNext
 	res.Goto = d.nextStep(after, stepID)
 	return out, res, nil
+}
+
+// revealed lists the concrete paths of the step's fields that are visible in vis (the scope
+// after the post) but were neither shown by the page nor carried by the post.
+func (p *postReader) revealed(vis *scope) []string {
+	var out []string
+	var walk func(f *Field, path string, item map[string]any, idx int)
+	walk = func(f *Field, path string, item map[string]any, idx int) {
+		if f.visible != nil {
+			visible := false
+			vis.with(item, idx, nil, func() { visible = vis.truth(f.visible) })
+			if !visible {
+				return
+			}
+		}
+		if f.Type == TypeGroup {
+			for i := range max(len(items(vis.env, path)), f.MinItems) {
+				it := vis.item(f, i)
+				for _, c := range f.Fields {
+					walk(c, fmt.Sprintf("%s[%d].%s", path, i, c.Path), it, i)
+				}
+			}
+			return
+		}
+		if !p.done[path] {
+			out = append(out, path)
+		}
+	}
+	for _, f := range p.step.Fields {
+		walk(f, f.Path, nil, 0)
+	}
+	return out
+}
+
+// withoutPaths drops the errors of the fields at paths (and below them).
+func withoutPaths(errs []FieldError, paths []string) []FieldError {
+	var out []FieldError
+	for _, e := range errs {
+		hidden := false
+		for _, p := range paths {
+			if e.Path == p || strings.HasPrefix(e.Path, p+".") || strings.HasPrefix(e.Path, p+"[") {
+				hidden = true
+				break
+			}
+		}
+		if !hidden {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func parseAction(v string) (verb, arg string) {

@@ -195,10 +195,15 @@ func TestWalkGewerbeAnmeldung(t *testing.T) {
 	}
 
 	// Einstieg: moving in from Dresden. The previous site appears only after the reason is posted.
-	res := w.post("einstieg", vals("betrieb.rechtsform", "einzelunternehmen", "betrieb.niederlassungsart", "hauptniederlassung",
-		"anmeldung.grund", "verlegung_aus_anderem_meldebezirk"), nil)
+	einstieg := vals("betrieb.rechtsform", "einzelunternehmen", "betrieb.niederlassungsart", "hauptniederlassung",
+		"anmeldung.grund", "verlegung_aus_anderem_meldebezirk")
+	res := w.post("einstieg", einstieg, nil)
+	if res.Action != ActionReveal || res.Focus != "anmeldung.fruehereBetriebsstaette" || len(res.Errors) != 0 {
+		t.Fatalf("previous site not shown as a new question: %+v", res)
+	}
+	res = w.post("einstieg", einstieg, nil)
 	if res.Action != ActionStay || !hasPath(res.Errors, "anmeldung.fruehereBetriebsstaette.strasse") {
-		t.Fatalf("previous site not required after reason: %+v", res)
+		t.Fatalf("previous site not required once shown: %+v", res)
 	}
 	w.next("einstieg", vals("betrieb.rechtsform", "einzelunternehmen", "betrieb.niederlassungsart", "hauptniederlassung",
 		"anmeldung.grund", "verlegung_aus_anderem_meldebezirk",
@@ -227,6 +232,10 @@ func TestWalkGewerbeAnmeldung(t *testing.T) {
 	}
 
 	// Personen: a Turkish national; the residence title appears and becomes required.
+	res = w.post("personen", person0, nil)
+	if res.Action != ActionReveal || res.Focus != "personen[0].aufenthaltstitel.art" || len(res.Errors) != 0 {
+		t.Fatalf("residence title not shown as a new question: %+v", res)
+	}
 	res = w.post("personen", person0, nil)
 	if res.Action != ActionStay || !hasPath(res.Errors, "personen[0].aufenthaltstitel.art") {
 		t.Fatalf("residence title not required: %+v", res)
@@ -430,7 +439,8 @@ func TestWalkGewerbeAbmeldung(t *testing.T) {
 	// R2: more than three months ahead is refused.
 	res := w.post("einstieg", vals("abmeldung.grund", "vollstaendige_aufgabe", "abmeldung.datum", "2026-06-30",
 		"betrieb.rechtsform", "einzelunternehmen", "betrieb.niederlassungsart", "hauptniederlassung"), nil)
-	if res.Action != ActionStay || !hasPath(res.Errors, "abmeldung.datum") {
+	// (The reason brings up the optional question why: a new question, shown with R2's error.)
+	if res.Action != ActionReveal || res.Focus != "abmeldung.ursache" || !hasPath(res.Errors, "abmeldung.datum") {
 		t.Fatalf("R2 not applied: %+v", res)
 	}
 	// A date in the past is a warning only.
@@ -482,6 +492,10 @@ func TestWalkHundesteuer(t *testing.T) {
 		t.Fatalf("fee before haltung: %d %v", cents, ok)
 	}
 	// A reduction needs proof: the upload field appears and is required.
+	res = w.post("haltung", vals("zweithund", "true", "beginn", "2026-02-01", "ermaessigung.grund", "sozialleistung"), nil)
+	if res.Action != ActionReveal || res.Focus != "ermaessigung.nachweis" || hasPath(res.Errors, "ermaessigung.nachweis") {
+		t.Fatalf("proof not shown as a new question: %+v", res)
+	}
 	res = w.post("haltung", vals("zweithund", "true", "beginn", "2026-02-01", "ermaessigung.grund", "sozialleistung"), nil)
 	if res.Action != ActionStay || !hasPath(res.Errors, "ermaessigung.nachweis") {
 		t.Fatalf("proof not required: %+v", res)

@@ -194,6 +194,8 @@ func (s *Server) antragFlash(r *http.Request, a *antrag) string {
 	switch {
 	case q.Get("link") != "":
 		return T(lang, "antrag.link_sent")
+	case q.Get("neu") != "":
+		return T(lang, "antrag.revealed")
 	case q.Get("gespeichert") != "" && a.rec.UserID != "":
 		return T(lang, "antrag.saved") + " " + T(lang, "antrag.saved_user")
 	case q.Get("gespeichert") != "":
@@ -234,6 +236,10 @@ func (s *Server) antragPage(r *http.Request, a *antrag, title string, d *stepPag
 func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, a *antrag, v form.StepView, status int, flash, linkErr string, errs []form.FieldError) error {
 	d := &stepPage{Step: v.StepID, Flash: flash, LinkError: linkErr, Move: s.moveHint(a, errs)}
 	p := s.antragPage(r, a, v.Title+" – "+v.FormTitle, d)
+	p.MoreErrors = blockingCount(errs)
+	if linkErr != "" {
+		p.MoreErrors++
+	}
 	d.Form = s.formUI.StepHTML(v, p.CSRFField(), p.Lang)
 	return s.render(w, r, status, "antrag_step", p)
 }
@@ -279,6 +285,14 @@ func (s *Server) antragPost(w http.ResponseWriter, r *http.Request) error {
 	case form.ActionStay:
 		v, _ := a.def.View(step, out, res.Errors, state(r).lang)
 		return s.renderStep(w, r, a, v, http.StatusUnprocessableEntity, "", "", res.Errors)
+	case form.ActionReveal:
+		// New questions are shown first, unmarked; errors only for what the page showed.
+		if form.Blocking(res.Errors) {
+			lang := state(r).lang
+			v, _ := a.def.View(step, out, res.Errors, lang)
+			return s.renderStep(w, r, a, v, http.StatusUnprocessableEntity, T(lang, "antrag.revealed"), "", res.Errors)
+		}
+		return redirect(w, r, stepURL(a.rec.ID, step)+"?neu=1#"+form.ControlID(res.Focus))
 	case form.ActionNext, form.ActionBack:
 		return redirect(w, r, stepURL(a.rec.ID, res.Goto))
 	case form.ActionSave:
@@ -510,12 +524,29 @@ func (s *Server) moveHint(a *antrag, errs []form.FieldError) *moveHint {
 	return &moveHint{Gemeinde: t.Name, Href: "/antrag/neu?leistung=" + key + "&ags=" + t.AGS}
 }
 
+// blockingCount counts the errors among errs (warnings do not stop the user).
+func blockingCount(errs []form.FieldError) int {
+	n := 0
+	for _, e := range errs {
+		if !e.Warning {
+			n++
+		}
+	}
+	return n
+}
+
 // antragReview renders the review page with every open problem linked to its step.
 func (s *Server) antragReview(w http.ResponseWriter, r *http.Request, a *antrag, status int, flash, linkErr string) error {
 	lang := state(r).lang
 	problems := s.checkAntrag(r, a)
 	d := &stepPage{Step: reviewSlug, Flash: flash, LinkError: linkErr, Move: s.moveHint(a, problems)}
 	p := s.antragPage(r, a, T(lang, "antrag.review_title")+" – "+a.def.Title.In(lang), d)
+	if status == http.StatusUnprocessableEntity {
+		p.MoreErrors = blockingCount(problems)
+	}
+	if linkErr != "" {
+		p.MoreErrors++
+	}
 	rp := formui.ReviewPage{Title: a.def.Title.In(lang), Sections: a.def.Review(a.data, lang), Problems: problems,
 		StepHref: func(id string) string { return stepURL(a.rec.ID, id) }, CSRF: p.CSRFField(), Lang: lang}
 	if cents, label, ok := a.def.Fee(a.data, lang); ok {

@@ -138,7 +138,8 @@ var (
 		"personen[0].anschrift.strasse", "Karl-Liebknecht-Straße", "personen[0].anschrift.hausnummer", "12",
 		"personen[0].anschrift.plz", "04107", "personen[0].anschrift.ort", "Leipzig", "personen[0].anschrift.staat", "DE")
 	gewTitel = kv("personen[0].aufenthaltstitel.art", "Aufenthaltserlaubnis nach § 21 AufenthG",
-		"personen[0].aufenthaltstitel.ausgestelltAm", "01.06.2025", "personen[0].aufenthaltstitel.behoerde", "Stadt Leipzig, Ausländerbehörde")
+		"personen[0].aufenthaltstitel.ausgestelltAm", "01.06.2025", "personen[0].aufenthaltstitel.behoerde", "Stadt Leipzig, Ausländerbehörde",
+		"personen[0].aufenthaltstitel.auflagen", "")
 	gewTaetigkeit = kv("taetigkeit.beschreibung", "Reparatur und Verkauf von Fahrrädern", "betrieb.betriebsart", "handel",
 		"betrieb.nebenerwerb", "false", "anmeldung.beginn", "01.12.2026", "dialog.erlaubnis", "false")
 	pdfBytes = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
@@ -151,8 +152,20 @@ func fillGewA1(t *testing.T, d *dialog) {
 	d.next("einstieg", gewEinstieg, "betrieb")
 	d.next("betrieb", gewBetrieb, "personen")
 
-	// The residence title appears after the nationality is known, and it is required.
+	// The residence title appears after the nationality is known: first as a new question,
+	// unmarked and focused, with a note; once shown, it is required.
 	r := d.post("personen", gewPerson)
+	if r.Status != http.StatusSeeOther || r.Location != d.url("personen")+"?neu=1#f-personen-0-aufenthaltstitel-art" {
+		t.Fatalf("nationality post: %d %q", r.Status, r.Location)
+	}
+	if p := d.c.Get(r.Location); !strings.Contains(p.Body, "weitere Fragen") || strings.Contains(p.Body, `aria-invalid="true"`) || !strings.Contains(p.Body, `id="f-personen-0-aufenthaltstitel-art"`) ||
+		strings.Contains(p.Body, "<title>Fehler") {
+		t.Fatalf("the new question is not shown, or shown as an error")
+	}
+	r = d.post("personen", gewPerson)
+	if !strings.Contains(r.Body, "<title>Fehler (") {
+		t.Error("the title of a page with errors does not say so")
+	}
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="f-personen-0-aufenthaltstitel-art"`) ||
 		!strings.Contains(errorSummary(r.Body), "#f-personen-0-aufenthaltstitel-art") {
 		t.Fatalf("personen without residence title: status %d\n%s", r.Status, errorSummary(r.Body))
@@ -415,6 +428,10 @@ func TestAntragHundesteuerWithFee(t *testing.T) {
 			"hund.chipnummer", "276098106543210", "hund.listenhund", "false"), "haltung")
 		// A reduction needs proof: the upload field appears and is required.
 		r := d.post("haltung", kv("zweithund", "false", "beginn", "01.11.2026", "ermaessigung.grund", "sozialleistung"))
+		if r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "?neu=1#") {
+			t.Fatalf("proof of reduction not shown as a new question: %d %q", r.Status, r.Location)
+		}
+		r = d.post("haltung", kv("zweithund", "false", "beginn", "01.11.2026", "ermaessigung.grund", "sozialleistung"))
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `enctype="multipart/form-data"`) {
 			t.Fatalf("proof of reduction not required: %d", r.Status)
 		}

@@ -10,6 +10,7 @@ var Langs = []string{"de", "en"}
 // exists in both languages.
 var messages = map[string][2]string{
 	"site.name":             {"Rathaus Sachsen", "Rathaus Saxony"},
+	"page.title_errors":     {"Fehler (%d): ", "Errors (%d): "},
 	"site.tagline":          {"Verwaltung online – für alle Gemeinden in Sachsen", "Public services online – for every municipality in Saxony"},
 	"nav.skip":              {"Zum Inhalt springen", "Skip to content"},
 	"nav.main":              {"Hauptnavigation", "Main navigation"},

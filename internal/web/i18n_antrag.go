@@ -11,6 +11,7 @@ var antragMessages = map[string][2]string{
 	"antrag.later_email":       {"E-Mail-Adresse für den Link", "E-mail address for the link"},
 	"antrag.later_submit":      {"Link senden", "Send link"},
 	"antrag.link_sent":         {"Wir haben Ihnen den Link zum Fortsetzen geschickt. Sie können jetzt pausieren.", "We have sent you the link to continue. You can take a break now."},
+	"antrag.revealed":          {"Ihre Antworten haben weitere Fragen auf dieser Seite ergeben. Bitte beantworten Sie auch diese, dann geht es weiter.", "Your answers brought up further questions on this page. Please answer them too, then continue."},
 	"antrag.link_mail_subject": {"Ihr Entwurf: %s", "Your draft: %s"},
 	"antrag.link_mail_text":    {"Guten Tag,\n\nmit diesem Link setzen Sie Ihren Entwurf „%s“ fort:\n\n%s\n\nDer Link gilt bis zum %s. Geben Sie ihn nicht weiter: Wer ihn kennt, kann den Entwurf sehen und ändern.\n\nRathaus Sachsen", "Hello,\n\nuse this link to continue your draft “%s”:\n\n%s\n\nThe link is valid until %s. Do not share it: anyone who has it can see and change the draft.\n\nRathaus Saxony"},
 	"antrag.link_invalid":      {"Dieser Link ist ungültig oder abgelaufen. Bitte beginnen Sie den Antrag neu.", "This link is invalid or has expired. Please start the application again."},

@@ -25,14 +25,25 @@ type Page struct {
 	CSRF      string
 	Flash     string
 	Errors    []apperr.FieldError
-	Form      url.Values
-	Data      any
-	OtherLang string
-	SwitchURL string
+	// MoreErrors counts errors the page shows outside Errors (a form step renders its own).
+	MoreErrors int
+	Form       url.Values
+	Data       any
+	OtherLang  string
+	SwitchURL  string
 	// NoHeading leaves the h1 to the content (form steps render their own).
 	NoHeading bool
 	// Script is the URL of a page script loaded with defer (progressive enhancement only).
 	Script string
+}
+
+// TitlePrefix starts the document title of a page that shows errors with their number
+// ("Fehler (3): "), so a screen reader user hears at once that the form came back.
+func (p *Page) TitlePrefix() string {
+	if n := len(p.Errors) + p.MoreErrors; n > 0 {
+		return T(p.Lang, "page.title_errors", n)
+	}
+	return ""
 }
 
 // CSRFField renders the hidden CSRF input.
