@@ -114,6 +114,22 @@ func (db *DB) SaveDraft(ctx context.Context, ags, id string, owner DraftOwner, d
 	return nil
 }
 
+// MoveDraft hands the owner's open draft over to the municipality toAGS with everything
+// entered and uploaded so far: the business lies there, so its Gewerbeamt is responsible. A
+// submitted, foreign or unknown draft is not found.
+func (db *DB) MoveDraft(ctx context.Context, fromAGS, id string, owner DraftOwner, toAGS string, now time.Time) error {
+	oc, args := ownerClause(owner)
+	res, err := db.Exec(ctx, `UPDATE drafts SET tenant_ags = ?, updated_at = ? WHERE id = ? AND tenant_ags = ? AND submission_id = '' AND `+oc,
+		append([]any{toAGS, FormatTime(now), id, fromAGS}, args...)...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.NotFound("Entwurf")
+	}
+	return nil
+}
+
 // DeleteDraft removes an open draft of the owner and the records of its uploads.
 func (db *DB) DeleteDraft(ctx context.Context, ags, id string, owner DraftOwner) error {
 	oc, args := ownerClause(owner)

@@ -196,6 +196,10 @@ func (s *Server) antragFlash(r *http.Request, a *antrag) string {
 		return T(lang, "antrag.link_sent")
 	case q.Get("neu") != "":
 		return T(lang, "antrag.revealed")
+	case q.Get("uebergeben") != "":
+		if t, ok := s.Directory.Get(a.rec.TenantAGS); ok {
+			return T(lang, "antrag.moved", t.Name)
+		}
 	case q.Get("gespeichert") != "" && a.rec.UserID != "":
 		return T(lang, "antrag.saved") + " " + T(lang, "antrag.saved_user")
 	case q.Get("gespeichert") != "":
@@ -214,13 +218,18 @@ type stepPage struct {
 	Anonymous bool
 	LinkError string
 	LinkEmail string
+	CSRF      template.HTML // the hidden CSRF input, for the notes' own forms
 }
 
-// moveHint explains that a business moving to another municipality is registered there
-// (x-rule R9) and links to the Anmeldung at the new place.
+// moveHint explains that the business lies in another municipality, which is responsible.
+// For a notice filed with the wrong municipality (ags_mismatch) the draft itself can be handed
+// over with everything entered (Move: POST to Action); a business moving to another
+// municipality (x-rule R9) is registered there with an Anmeldung (Href).
 type moveHint struct {
 	Gemeinde string
 	Href     string
+	Action   string // POST here hands the draft over; "" when it cannot be
+	Moving   bool   // the business moves (R9), rather than the notice going to the wrong place
 }
 
 func (s *Server) antragPage(r *http.Request, a *antrag, title string, d *stepPage) *Page {
@@ -230,11 +239,12 @@ func (s *Server) antragPage(r *http.Request, a *antrag, title string, d *stepPag
 	p.Script = s.staticURL("form.js")
 	d.ID = a.rec.ID
 	d.Anonymous = a.rec.UserID == ""
+	d.CSRF = p.CSRFField()
 	return p
 }
 
 func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, a *antrag, v form.StepView, status int, flash, linkErr string, errs []form.FieldError) error {
-	d := &stepPage{Step: v.StepID, Flash: flash, LinkError: linkErr, Move: s.moveHint(a, errs)}
+	d := &stepPage{Step: v.StepID, Flash: flash, LinkError: linkErr, Move: s.moveHint(r.Context(), a, errs)}
 	p := s.antragPage(r, a, v.Title+" – "+v.FormTitle, d)
 	p.MoreErrors = blockingCount(errs)
 	if linkErr != "" {
@@ -491,26 +501,26 @@ func pointerToPath(ptr string) string {
 
 // moveHint returns the explanation for a business that moves to another municipality: an
 // Ummeldung cannot do that (R9), and an Anmeldung belongs to the municipality of the site.
-func (s *Server) moveHint(a *antrag, errs []form.FieldError) *moveHint {
-	move := false
+func (s *Server) moveHint(ctx context.Context, a *antrag, errs []form.FieldError) *moveHint {
+	move, mismatch := false, false
 	for _, e := range errs {
 		switch e.Code {
 		case "R9", "ummeldung_other_municipality", "ags_mismatch":
 			move = move || !e.Warning
+			mismatch = mismatch || (e.Code == "ags_mismatch" && !e.Warning)
 		}
 	}
 	if !move {
 		return nil
 	}
-	ags := ""
-	if b, ok := a.data["betrieb"].(map[string]any); ok {
-		if st, ok := b["betriebsstaette"].(map[string]any); ok {
-			ags, _ = st["ags"].(string)
-		}
-	}
-	t, ok := s.Directory.Get(ags)
+	t, ok := s.Directory.Get(betriebsstaetteAGS(a.data))
 	if !ok {
 		return nil
+	}
+	if mismatch && a.l != nil {
+		if k, err := s.availabilityIn(ctx, t.AGS, a.l); err == nil && k == catalog.KindOnline {
+			return &moveHint{Gemeinde: t.Name, Action: "/antrag/" + a.rec.ID + "/gemeinde"}
+		}
 	}
 	key := ""
 	for _, l := range s.Catalog.Leistungen {
@@ -521,7 +531,44 @@ func (s *Server) moveHint(a *antrag, errs []form.FieldError) *moveHint {
 	if key == "" {
 		return nil
 	}
-	return &moveHint{Gemeinde: t.Name, Href: "/antrag/neu?leistung=" + key + "&ags=" + t.AGS}
+	return &moveHint{Gemeinde: t.Name, Href: "/antrag/neu?leistung=" + key + "&ags=" + t.AGS, Moving: !mismatch}
+}
+
+// betriebsstaetteAGS is the municipality of the business premises in a Gewerbe draft.
+func betriebsstaetteAGS(d form.Draft) string {
+	if b, ok := d["betrieb"].(map[string]any); ok {
+		if st, ok := b["betriebsstaette"].(map[string]any); ok {
+			ags, _ := st["ags"].(string)
+			return ags
+		}
+	}
+	return ""
+}
+
+// antragMove (POST /antrag/{id}/gemeinde) hands a draft filed with the wrong municipality
+// over to the municipality of the business premises, with everything entered and uploaded,
+// when that municipality offers the service online; then the review page follows.
+func (s *Server) antragMove(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.loadAntrag(r)
+	if err != nil {
+		return err
+	}
+	if a.rec.SubmissionID != "" {
+		return redirect(w, r, receiptURL(a.rec.SubmissionID))
+	}
+	to := betriebsstaetteAGS(a.data)
+	if a.l == nil || to == "" || to == a.rec.TenantAGS || !s.Directory.Served(to) {
+		return redirect(w, r, stepURL(a.rec.ID, reviewSlug))
+	}
+	if k, err := s.availability(r, to, a.l); err != nil {
+		return err
+	} else if k != catalog.KindOnline {
+		return redirect(w, r, stepURL(a.rec.ID, reviewSlug))
+	}
+	if err := s.DB.MoveDraft(r.Context(), a.rec.TenantAGS, a.rec.ID, a.owner, to, s.Now()); err != nil {
+		return err
+	}
+	return redirect(w, r, stepURL(a.rec.ID, reviewSlug)+"?uebergeben=1")
 }
 
 // blockingCount counts the errors among errs (warnings do not stop the user).
@@ -539,7 +586,7 @@ func blockingCount(errs []form.FieldError) int {
 func (s *Server) antragReview(w http.ResponseWriter, r *http.Request, a *antrag, status int, flash, linkErr string) error {
 	lang := state(r).lang
 	problems := s.checkAntrag(r, a)
-	d := &stepPage{Step: reviewSlug, Flash: flash, LinkError: linkErr, Move: s.moveHint(a, problems)}
+	d := &stepPage{Step: reviewSlug, Flash: flash, LinkError: linkErr, Move: s.moveHint(r.Context(), a, problems)}
 	p := s.antragPage(r, a, T(lang, "antrag.review_title")+" – "+a.def.Title.In(lang), d)
 	if status == http.StatusUnprocessableEntity {
 		p.MoreErrors = blockingCount(problems)

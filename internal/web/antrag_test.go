@@ -486,3 +486,40 @@ func TestAntragStartAndWZAPI(t *testing.T) {
 		t.Errorf("form.js: %d", r.Status)
 	}
 }
+
+// TestAntragHandedOverToTheRightMunicipality: a Gewerbeanmeldung started with Dresden for
+// premises in Leipzig is not lost: the review page offers to hand the draft over to Leipzig,
+// which keeps every answer and upload, and it is then filed with Leipzig.
+func TestAntragHandedOverToTheRightMunicipality(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	app.CreateUser("ayse@example.org", identity.KindCitizen)
+	c := app.Client()
+	c.Login("ayse@example.org")
+	d := start(t, c, keyAnmeldung, dresden, "einstieg")
+	fillGewA1(t, d)
+	rev := c.Get(d.url("pruefen"))
+	action := "/antrag/" + d.id + "/gemeinde"
+	if !strings.Contains(rev.Body, `action="`+action+`"`) || !strings.Contains(rev.Body, "Antrag an Leipzig") {
+		t.Fatalf("review does not offer the hand-over:\n%s", errorSummary(rev.Body))
+	}
+	r := c.Do("POST", action, "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("pruefen")}}.Encode(), nil)
+	if r.Status != http.StatusSeeOther || r.Location != d.url("pruefen")+"?uebergeben=1" {
+		t.Fatalf("hand-over: %d %q", r.Status, r.Location)
+	}
+	rev = c.Get(r.Location)
+	if rev.Status != 200 || strings.Contains(rev.Body, "rh-error-summary") || !strings.Contains(rev.Body, "jetzt bei Leipzig") ||
+		!strings.Contains(rev.Body, "Türkei") || !strings.Contains(rev.Body, "ausweis.pdf") {
+		t.Fatalf("review after the hand-over: %d\n%s", rev.Status, errorSummary(rev.Body))
+	}
+	r = c.Do("POST", d.url("absenden"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("pruefen")}}.Encode(), nil)
+	if r.Status != http.StatusSeeOther || !receiptRe.MatchString(r.Location) {
+		t.Fatalf("submit: %d %q", r.Status, r.Location)
+	}
+	if p := c.Get(r.Location); !strings.Contains(p.Body, "GEW-"+leipzig+"-") {
+		t.Fatal("not filed with Leipzig")
+	}
+	// Another user cannot hand someone's draft over.
+	if r := app.Client().Do("POST", action, "application/x-www-form-urlencoded", "", nil); r.Status != 403 && r.Status != 404 {
+		t.Fatalf("anonymous hand-over: %d", r.Status)
+	}
+}

@@ -89,6 +89,7 @@ var matrix = map[string]map[string]string{
 	"antrag_submit":    {"*": "404", "citizen": "ok"},
 	"antrag_link":      {"*": "404", "citizen": "ok"},
 	"antrag_delete":    {"*": "404", "citizen": "ok"},
+	"antrag_move":      {"*": "404", "citizen": "ok"},
 	"antrag_receipt":   {"*": "404", "citizen": "ok", "staff": "ok", "admin": "ok"},
 	"antrag_document":  {"*": "404", "citizen": "ok", "staff": "ok", "admin": "ok"},
 }
