@@ -2,6 +2,7 @@ package gewerbe
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -196,14 +197,23 @@ type node struct {
 	kind  kind
 	props map[string]*node // kindObject
 	items *node            // kindArray
+	max   int              // kindArray: most items (maxItems); 0: maxArrayItems
 	text  *text            // kindString
 	num   *intRule         // kindInteger
 }
 
 func objectNode(props map[string]*node) *node { return &node{kind: kindObject, props: props} }
 func arrayNode(items *node) *node             { return &node{kind: kindArray, items: items} }
-func stringNode(r *text) *node                { return &node{kind: kindString, text: r} }
-func integerNode(r *intRule) *node            { return &node{kind: kindInteger, num: r} }
+
+// arrayNodeMax is an array of at most max items (the schema's maxItems).
+func arrayNodeMax(items *node, max int) *node { return &node{kind: kindArray, items: items, max: max} }
+
+// maxArrayItems bounds the items of an array whose schema gives no maxItems; its items are
+// unique values of short code lists, so more are invalid anyway.
+const maxArrayItems = 1000
+
+func stringNode(r *text) *node     { return &node{kind: kindString, text: r} }
+func integerNode(r *intRule) *node { return &node{kind: kindInteger, num: r} }
 
 var booleanNode = &node{kind: kindBoolean}
 
@@ -248,7 +258,7 @@ var schemaTree = func() *node {
 			"beteiligungOeffentlicheHand": booleanNode,
 			"gewerbebetriebID":            stringNode(rUUID),
 		}),
-		"personen": arrayNode(objectNode(map[string]*node{
+		"personen": arrayNodeMax(objectNode(map[string]*node{
 			"funktion":               stringNode(rFunktion),
 			"familienname":           stringNode(rName120),
 			"vornamen":               stringNode(rName120),
@@ -266,11 +276,11 @@ var schemaTree = func() *node {
 				"behoerde":      stringNode(rMax200),
 				"auflagen":      stringNode(rMax1000),
 			}),
-		})),
+		}), maxPersonen),
 		"taetigkeit": objectNode(map[string]*node{
 			"beschreibung": stringNode(rBeschreibung),
 			"wz2008":       stringNode(rWZ),
-			"weitere":      arrayNode(stringNode(rWeitere)),
+			"weitere":      arrayNodeMax(stringNode(rWeitere), maxWeitere),
 		}),
 		"anmeldung": objectNode(map[string]*node{
 			"beginn":                  date,
@@ -310,8 +320,14 @@ type walker struct {
 	pruned bool // the clean tree differs from the input
 }
 
+// walkerErrors bounds the errors a walker records: Check reports at most MaxErrors, and a
+// body of hundreds of thousands of invalid items must not allocate an error for each.
+const walkerErrors = 10 * MaxErrors
+
 func (w *walker) fail(code, msg string) {
-	w.errs = append(w.errs, fieldError(pointerOf(w.path), code, msg))
+	if len(w.errs) < walkerErrors {
+		w.errs = append(w.errs, fieldError(pointerOf(w.path), code, msg))
+	}
 }
 
 // walk returns the clean value and false if v is rejected as a whole.
@@ -342,6 +358,13 @@ func (w *walker) walk(v any, n *node) (any, bool) {
 		if !ok {
 			w.fail(CodeType, "Erwartet wird eine Liste.")
 			return nil, false
+		}
+		if limit := cmp.Or(n.max, maxArrayItems); len(arr) > limit {
+			// Reported once; the items beyond are neither checked nor kept (a body of
+			// hundreds of thousands of items must not become as many structs).
+			w.fail(CodeTooManyItems, fmt.Sprintf("Höchstens %d Einträge können angegeben werden.", limit))
+			arr = arr[:limit]
+			w.pruned = true
 		}
 		clean := make([]any, len(arr))
 		for i, item := range arr {

@@ -48,7 +48,15 @@ type Env struct {
 // Check decodes raw, normalises the result (see Normalize) and validates it. Errors found by
 // Decode take precedence: Validate's findings at or below a pointer Decode already reported are
 // dropped, so every problem is reported once. For malformed input the Anzeige is nil.
+//
+// At most MaxErrors errors are returned, the last of them saying that there were more: a body
+// of thousands of invalid items must not become an answer ten times its size.
 func Check(raw []byte, env Env) (a *Anzeige, errs, warnings []apperr.FieldError) {
+	a, errs, warnings = check(raw, env)
+	return a, capErrors(errs), capErrors(warnings)
+}
+
+func check(raw []byte, env Env) (a *Anzeige, errs, warnings []apperr.FieldError) {
 	a, decodeErrs := Decode(raw)
 	if a == nil {
 		return nil, decodeErrs, nil
@@ -61,13 +69,46 @@ func Check(raw []byte, env Env) (a *Anzeige, errs, warnings []apperr.FieldError)
 	return a, append(decodeErrs, notUnder(verrs, decodeErrs)...), notUnder(warnings, decodeErrs)
 }
 
-// notUnder returns the errors in list whose pointer is neither one of seen nor below one.
+// MaxErrors bounds the errors (and the warnings) Check reports.
+const MaxErrors = 100
+
+// CodeTooManyErrors is the last of MaxErrors errors when there were more.
+const CodeTooManyErrors = "too_many_errors"
+
+func capErrors(errs []apperr.FieldError) []apperr.FieldError {
+	if len(errs) <= MaxErrors {
+		return errs
+	}
+	n := len(errs)
+	errs = errs[: MaxErrors-1 : MaxErrors-1]
+	return append(errs, apperr.FieldError{Pointer: "", Code: CodeTooManyErrors,
+		Message: fmt.Sprintf("Die Anzeige enthält mindestens %d Fehler; die ersten %d sind aufgeführt. Bitte berichtigen Sie diese und senden Sie die Anzeige erneut.", n, MaxErrors-1)})
+}
+
+// notUnder returns the errors in list whose pointer is neither one of seen nor below one. It
+// looks each ancestor of a pointer up in a set: a body of many invalid items has as many
+// errors of each kind, and comparing every pair (as before) made one request of a few
+// hundred kilobytes cost minutes of CPU.
 func notUnder(list, seen []apperr.FieldError) []apperr.FieldError {
+	set := make(map[string]bool, len(seen))
+	for _, s := range seen {
+		set[s.Pointer] = true
+	}
 	var out []apperr.FieldError
 	for _, e := range list {
-		if !slices.ContainsFunc(seen, func(s apperr.FieldError) bool {
-			return e.Pointer == s.Pointer || strings.HasPrefix(e.Pointer, s.Pointer+"/")
-		}) {
+		p, under := e.Pointer, false
+		for {
+			if set[p] {
+				under = true
+				break
+			}
+			i := strings.LastIndexByte(p, '/')
+			if i < 0 {
+				break
+			}
+			p = p[:i]
+		}
+		if !under {
 			out = append(out, e)
 		}
 	}
@@ -83,6 +124,14 @@ func Validate(a *Anzeige, env Env) (errs, warnings []apperr.FieldError) {
 	if a == nil {
 		c.missing("")
 		return c.errs, nil
+	}
+	if len(a.Personen) > maxPersonen {
+		// Invalid as it stands; persons beyond the limit are not checked one by one (a body
+		// of thousands of them would otherwise cost as many person checks).
+		c.fail("/personen", CodeTooManyItems, fmt.Sprintf("Höchstens %d Personen können angegeben werden.", maxPersonen))
+		b := *a
+		b.Personen = a.Personen[:maxPersonen]
+		a = &b
 	}
 	c.anzeige(a)
 	return c.errs, c.warns
@@ -214,15 +263,17 @@ func (c *checker) betrieb(b *Betrieb) {
 
 // uniqueTexts checks the items of a string array (uniqueItems: true).
 func (c *checker) uniqueTexts(ptr string, items []string, r *text) {
+	seen := make(map[string]bool, len(items))
 	for i, v := range items {
 		iptr := ptr + "/" + strconv.Itoa(i)
 		if code, msg := r.check(v); code != "" {
 			c.fail(iptr, code, msg) // an item is present, so "" breaks the rule rather than "required"
 			continue
 		}
-		if slices.Contains(items[:i], v) {
+		if seen[v] {
 			c.fail(iptr, CodeDuplicate, fmt.Sprintf("„%s“ ist mehrfach angegeben.", clip(v)))
 		}
+		seen[v] = true
 	}
 }
 
