@@ -128,9 +128,13 @@ func (h *Hub) abmeldungLeistung() string {
 // findRecord looks up A's register: the business's own gewerbebetriebID first, then the
 // active entries at the previous site whose owner or name match.
 func (h *Hub) findRecord(ctx context.Context, ags string, from *submission.Submission, neu *gewerbe.Anzeige, prev *gewerbe.Anschrift) (sqlstore.RegisterEntry, bool, error) {
+	keys := rueckmeldung.KeysOf(neu)
 	if from.GewerbebetriebID != "" {
 		e, err := h.DB.RegisterByID(ctx, ags, from.GewerbebetriebID)
-		if err == nil && e.Active {
+		// The id is what the filer typed: it must also agree with the record's site or its
+		// owner, or any id of another business would deregister that business.
+		site := rueckmeldung.SiteKey(prev)
+		if err == nil && e.Active && ((site != "" && e.SiteKey == site) || (e.PersonKey != "" && e.PersonKey == keys.Person)) {
 			return e, true, nil
 		}
 		if err != nil && apperr.KindOf(err) != apperr.KindNotFound {
@@ -145,7 +149,6 @@ func (h *Hub) findRecord(ctx context.Context, ags string, from *submission.Submi
 	if err != nil {
 		return sqlstore.RegisterEntry{}, false, err
 	}
-	keys := rueckmeldung.KeysOf(neu)
 	for _, c := range cands {
 		if rueckmeldung.Matches(rueckmeldung.Keys{Site: c.SiteKey, Person: c.PersonKey, Name: c.NameKey}, prev, keys) {
 			return c, true, nil

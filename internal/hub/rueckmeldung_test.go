@@ -168,5 +168,17 @@ func TestRueckmeldungNeedsTheOwner(t *testing.T) {
 		if e, err := app.DB.RegisterByID(ctx, leipzig, rec.GewerbebetriebID); err != nil || !e.Active {
 			t.Fatalf("the record after a stranger's move: %+v %v", e, err)
 		}
+		// Nor does the record's gewerbebetriebID alone, with another person at another site.
+		fake.Betrieb.GewerbebetriebID = rec.GewerbebetriebID
+		fake.Anmeldung.FruehereBetriebsstaette.Hausnummer = "99"
+		fb, _ = json.Marshal(fake)
+		id = file(t, app, dd, dresden, fb)
+		app.RunJobs()
+		if rm, err := app.DB.RueckmeldungOfSubmission(ctx, id); err != nil || rm.Status != sqlstore.RueckmeldungAufgabe || rm.AbmeldungSubmissionID != "" {
+			t.Fatalf("a foreign gewerbebetriebID deregistered the business: %+v %v", rm, err)
+		}
+		if e, err := app.DB.RegisterByID(ctx, leipzig, rec.GewerbebetriebID); err != nil || !e.Active {
+			t.Fatalf("the record after a foreign id: %+v %v", e, err)
+		}
 	})
 }
