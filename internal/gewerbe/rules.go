@@ -40,6 +40,7 @@ const (
 
 	// x-rules R1–R9 (errors unless marked as warning).
 	CodeDateInFuture               = "date_in_future"               // R1: geburtsdatum not in the past
+	CodeDateImplausible            = "date_implausible"             // a birth date or Stichtag before 1900
 	CodeBirthAfterStart            = "birth_after_start"            // R1: geburtsdatum not before the Stichtag
 	CodeMinorNeedsApproval         = "minor_needs_court_approval"   // R1 warning: under 18 (§ 112 BGB)
 	CodeDateTooFarAhead            = "date_too_far_ahead"           // R2: more than 3 months ahead
@@ -454,3 +455,7 @@ func label(ptr string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// earliestDate: a birth date or a Stichtag before it is a typing error (and 0001-01-01, Go's
+// zero time, once switched R1 and R2 off).
+var earliestDate = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -202,7 +202,7 @@ func (c *checker) anzeige(a *Anzeige) {
 		c.taetigkeit(&a.Taetigkeit)
 	}
 	c.sections(a)
-	stichtag, _ := parseDate(a.Stichtag()) // zero unless a valid date; an invalid one is reported
+	stichtag, stichtagOK := parseDate(a.Stichtag()) // an invalid one is reported as such
 	if a.Erlaubnis != nil {
 		c.text("/erlaubnis/art", a.Erlaubnis.Art, r2to200, true)
 		c.text("/erlaubnis/datum", a.Erlaubnis.Datum, rDate, false)
@@ -213,8 +213,11 @@ func (c *checker) anzeige(a *Anzeige) {
 		c.text("/handwerkskarte/kammer", a.Handwerkskarte.Kammer, r2to200, true)
 	}
 
-	c.r1Geburtsdatum(a, stichtag)
-	c.r2Stichtag(a.Art, stichtag)
+	if !stichtagOK {
+		stichtag = time.Time{} // R1 and R2 need a Stichtag
+	}
+	c.r1Geburtsdatum(a, stichtag, stichtagOK)
+	c.r2Stichtag(a.Art, stichtag, stichtagOK)
 	if betriebOK {
 		c.r3Register(&a.Betrieb)
 		c.r4Handwerkskarte(a)
@@ -400,17 +403,21 @@ func stichtagPhrase(a Art) string {
 
 // R1: every geburtsdatum lies in the past and before the Stichtag; a person under 18 on the
 // Stichtag needs the family court's approval (§ 112 BGB), which is a warning.
-func (c *checker) r1Geburtsdatum(a *Anzeige, stichtag time.Time) {
+func (c *checker) r1Geburtsdatum(a *Anzeige, stichtag time.Time, stichtagOK bool) {
 	for i, p := range a.Personen {
 		birth, ok := parseDate(p.Geburtsdatum)
 		if !ok {
 			continue // reported as date_format or required
 		}
 		ptr := "/personen/" + strconv.Itoa(i) + "/geburtsdatum"
+		if birth.Before(earliestDate) {
+			// The schema allows it; a typing error is likelier than a founder of 127.
+			c.warn(ptr, CodeDateImplausible, "Das Geburtsdatum liegt vor 1900. Bitte prüfen Sie die Angabe.")
+		}
 		switch {
 		case !birth.Before(c.today):
 			c.fail(ptr, CodeDateInFuture, "Das Geburtsdatum muss in der Vergangenheit liegen.")
-		case stichtag.IsZero():
+		case !stichtagOK:
 		case !birth.Before(stichtag):
 			c.fail(ptr, CodeBirthAfterStart, fmt.Sprintf("Das Datum liegt nicht vor %s.", stichtagPhrase(a.Art)))
 		case ageOn(birth, stichtag) < 18:
@@ -422,8 +429,8 @@ func (c *checker) r1Geburtsdatum(a *Anzeige, stichtag time.Time) {
 }
 
 // R2: the Stichtag lies at most 3 calendar months ahead; a past one is a late notice (warning).
-func (c *checker) r2Stichtag(art Art, stichtag time.Time) {
-	if stichtag.IsZero() {
+func (c *checker) r2Stichtag(art Art, stichtag time.Time, ok bool) {
+	if !ok {
 		return
 	}
 	ptr := "/anmeldung/beginn"
@@ -434,6 +441,9 @@ func (c *checker) r2Stichtag(art Art, stichtag time.Time) {
 		ptr = "/abmeldung/datum"
 	}
 	limit := addMonths(c.today, 3)
+	if stichtag.Before(earliestDate) {
+		c.warn(ptr, CodeDateImplausible, "Das Datum liegt vor 1900. Bitte prüfen Sie die Angabe.")
+	}
 	switch {
 	case stichtag.After(limit):
 		c.fail(ptr, CodeDateTooFarAhead, fmt.Sprintf(

@@ -1,6 +1,7 @@
 package gewerbe
 
 import (
+	"encoding/json"
 	"fmt"
 	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"strings"
@@ -51,5 +52,26 @@ func BenchmarkCheckManyInvalidItems(b *testing.B) {
 				Check(body, Env{Today: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)})
 			}
 		})
+	}
+}
+
+// TestImplausibleDates: a birth date or a Stichtag before 1900 is valid by the schema but
+// gets a warning, and 0001-01-01 (Go's zero time) does not switch R1 and R2 off.
+func TestImplausibleDates(t *testing.T) {
+	env := Env{Today: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)}
+	var a Anzeige
+	if err := json.Unmarshal(Sample("anmeldung-einzelunternehmen", env.Today), &a); err != nil {
+		t.Fatal(err)
+	}
+	a.Anmeldung.Beginn = "0001-01-01"
+	errs, warns := Validate(&a, env)
+	if !hasError(warns, "/anmeldung/beginn", CodeDateImplausible) || !hasError(warns, "/anmeldung/beginn", CodeLateNotice) || !hasError(errs, "/personen/0/geburtsdatum", CodeBirthAfterStart) {
+		t.Fatalf("Beginn 0001-01-01: %+v %+v", errs, warns)
+	}
+	a.Anmeldung.Beginn = env.Today.Format(time.DateOnly)
+	a.Personen[0].Geburtsdatum = "1850-01-01"
+	errs, warns = Validate(&a, env)
+	if !hasError(warns, "/personen/0/geburtsdatum", CodeDateImplausible) || len(errs) != 0 {
+		t.Fatalf("born 1850: %+v %+v", errs, warns)
 	}
 }
