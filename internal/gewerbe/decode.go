@@ -330,6 +330,26 @@ func (w *walker) fail(code, msg string) {
 	}
 }
 
+// forbiddenRune reports a character no field of a Gewerbeanzeige may hold: control
+// characters but tab and line breaks, DEL and the C1 controls, the bidirectional embeddings,
+// overrides and isolates (text that displays differently from what it is), U+FFFD (what a
+// lone surrogate escape or invalid UTF-8 became) and the noncharacters. Stored, they went to
+// the recipients altered (XML cannot carry most of them), so the messages no longer matched
+// the filed data and its digest.
+func forbiddenRune(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return false
+	case r < 0x20, r >= 0x7f && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	case r == utf8.RuneError, r >= 0xfdd0 && r <= 0xfdef, r&0xfffe == 0xfffe:
+		return true
+	}
+	return false
+}
+
 // walk returns the clean value and false if v is rejected as a whole.
 func (w *walker) walk(v any, n *node) (any, bool) {
 	switch n.kind {
@@ -394,6 +414,11 @@ func (w *walker) walk(v any, n *node) (any, bool) {
 				w.fail(code, msg)
 				return nil, false
 			}
+		}
+		if i := strings.IndexFunc(s, forbiddenRune); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(s[i:])
+			w.fail(CodeInvalidCharacter, fmt.Sprintf("Der Text enthält ein unzulässiges Steuer- oder Formatierungszeichen (U+%04X). Bitte entfernen Sie es.", r))
+			return nil, false
 		}
 		return s, true
 	case kindInteger:

@@ -1,6 +1,7 @@
 package gewerbe
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"github.com/rathaus-egov/rathaus/internal/apperr"
@@ -73,5 +74,35 @@ func TestImplausibleDates(t *testing.T) {
 	errs, warns = Validate(&a, env)
 	if !hasError(warns, "/personen/0/geburtsdatum", CodeDateImplausible) || len(errs) != 0 {
 		t.Fatalf("born 1850: %+v %+v", errs, warns)
+	}
+}
+
+// TestControlCharacters: control and formatting characters, and what a lone surrogate escape
+// becomes, are refused with the field named; tab and line breaks pass.
+func TestControlCharacters(t *testing.T) {
+	env := Env{Today: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, Sample("anmeldung-einzelunternehmen", env.Today)); err != nil {
+		t.Fatal(err)
+	}
+	sample := buf.String()
+	var a Anzeige
+	if err := json.Unmarshal([]byte(sample), &a); err != nil {
+		t.Fatal(err)
+	}
+	name := a.Personen[0].Familienname
+	for _, bad := range []string{`\u0000`, `\u001b`, `\u007f`, `\u0085`, `\u202e`, `\u2066`, `\ud83d`, `\ufffe`} {
+		raw := strings.Replace(sample, `"familienname":"`+name+`"`, `"familienname":"`+name+bad+`"`, 1)
+		if raw == sample {
+			t.Fatal("sample has no familienname to change")
+		}
+		_, errs, _ := Check([]byte(raw), env)
+		if !hasError(errs, "/personen/0/familienname", CodeInvalidCharacter) {
+			t.Errorf("%s accepted: %+v", bad, errs)
+		}
+	}
+	raw := strings.Replace(sample, `"beschreibung":"`, `"beschreibung":"Zeile eins\nZeile\tzwei `, 1)
+	if _, errs, _ := Check([]byte(raw), env); len(errs) != 0 {
+		t.Errorf("line break and tab refused: %+v", errs)
 	}
 }
