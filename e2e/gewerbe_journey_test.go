@@ -188,7 +188,13 @@ func TestGewerbeJourneyAccessible(t *testing.T) {
 		); err != nil {
 			t.Fatal(err)
 		}
-		// The residence title appears and is required.
+		// The residence title appears as a new question, unmarked, with a note …
+		submitExpect(t, ctx, "Personen mit neuer Frage", next, 200)
+		wantStep(t, b, "Personen mit neuer Frage", "personen")
+		if !exists(t, ctx, `#f-personen-0-aufenthaltstitel-art[required]`) || exists(t, ctx, `[aria-invalid="true"]`) || !exists(t, ctx, `p.flash[role="status"]`) {
+			t.Fatal("residence title not shown as a new, unmarked question with a note")
+		}
+		// … and is required.
 		submitExpect(t, ctx, "Personen ohne Aufenthaltstitel", next, 422)
 		drain422(t, b)
 		wantStep(t, b, "Personen mit Fehlern", "personen")
@@ -301,6 +307,11 @@ func TestGewerbeJourneyAccessible(t *testing.T) {
 		field("#f-personen-0-anschrift-hausnummer", "12")
 		field("#f-personen-0-anschrift-plz", "04107")
 		field("#f-personen-0-anschrift-ort", "Leipzig")
+		weiter("Personen mit neuer Frage", 200)
+		wantStep(t, b, "Personen mit neuer Frage", "personen")
+		if f := Focused(t, ctx); f.ID != "f-personen-0-aufenthaltstitel-art" {
+			t.Errorf("after new questions, focus is on %s, want the first of them", f)
+		}
 		weiter("Personen ohne Aufenthaltstitel", 422)
 		drain422(t, b)
 		wantStep(t, b, "Personen mit Fehlern", "personen")

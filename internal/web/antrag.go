@@ -302,7 +302,10 @@ func (s *Server) antragPost(w http.ResponseWriter, r *http.Request) error {
 			v, _ := a.def.View(step, out, res.Errors, lang)
 			return s.renderStep(w, r, a, v, http.StatusUnprocessableEntity, T(lang, "antrag.revealed"), "", res.Errors)
 		}
-		return redirect(w, r, stepURL(a.rec.ID, step)+"?neu=1#"+form.ControlID(res.Focus))
+		// The first new question is named in the query, not a fragment: a fragment would
+		// stay on the URL the step posts to and keep the error summary from taking the
+		// focus (autofocus is skipped when the URL names a target). form.js focuses it.
+		return redirect(w, r, stepURL(a.rec.ID, step)+"?neu="+form.ControlID(res.Focus))
 	case form.ActionNext, form.ActionBack:
 		return redirect(w, r, stepURL(a.rec.ID, res.Goto))
 	case form.ActionSave:

@@ -155,7 +155,7 @@ func fillGewA1(t *testing.T, d *dialog) {
 	// The residence title appears after the nationality is known: first as a new question,
 	// unmarked and focused, with a note; once shown, it is required.
 	r := d.post("personen", gewPerson)
-	if r.Status != http.StatusSeeOther || r.Location != d.url("personen")+"?neu=1#f-personen-0-aufenthaltstitel-art" {
+	if r.Status != http.StatusSeeOther || r.Location != d.url("personen")+"?neu=f-personen-0-aufenthaltstitel-art" {
 		t.Fatalf("nationality post: %d %q", r.Status, r.Location)
 	}
 	if p := d.c.Get(r.Location); !strings.Contains(p.Body, "weitere Fragen") || strings.Contains(p.Body, `aria-invalid="true"`) || !strings.Contains(p.Body, `id="f-personen-0-aufenthaltstitel-art"`) ||
@@ -428,7 +428,7 @@ func TestAntragHundesteuerWithFee(t *testing.T) {
 			"hund.chipnummer", "276098106543210", "hund.listenhund", "false"), "haltung")
 		// A reduction needs proof: the upload field appears and is required.
 		r := d.post("haltung", kv("zweithund", "false", "beginn", "01.11.2026", "ermaessigung.grund", "sozialleistung"))
-		if r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "?neu=1#") {
+		if r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "?neu=f-") {
 			t.Fatalf("proof of reduction not shown as a new question: %d %q", r.Status, r.Location)
 		}
 		r = d.post("haltung", kv("zweithund", "false", "beginn", "01.11.2026", "ermaessigung.grund", "sozialleistung"))

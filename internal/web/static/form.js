@@ -83,4 +83,13 @@
 
   var inputs = document.querySelectorAll('.rh-wz input[type="search"]');
   for (var i = 0; i < inputs.length; i++) { enhance(inputs[i]); }
+
+  // A step that came back with new questions (?neu=<id of the first>) puts the focus on the
+  // first of them, unless errors are shown (their summary has the focus then). Without the
+  // script the note at the top says so and the questions follow in reading order.
+  var neu = new URLSearchParams(location.search).get("neu");
+  if (neu && !document.getElementById("error-summary")) {
+    var target = document.getElementById(neu);
+    if (target && typeof target.focus === "function") { target.focus(); }
+  }
 })();
