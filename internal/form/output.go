@@ -262,6 +262,14 @@ type Attachment struct {
 	File  FileMeta
 }
 
+// FieldLabel is the label of the field a concrete path ("personen[1].vornamen") names.
+func (d *Definition) FieldLabel(concrete string) (Text, bool) {
+	if f := d.fieldAt(concrete); f != nil {
+		return f.Label, true
+	}
+	return Text{}, false
+}
+
 // Attachments lists the uploads of visible file fields, in form order.
 func (d *Definition) Attachments(draft Draft) []Attachment {
 	s := d.newScope(draft, timeZero)

@@ -518,6 +518,23 @@ func TestAntragHandedOverToTheRightMunicipality(t *testing.T) {
 	if p := c.Get(r.Location); !strings.Contains(p.Body, "GEW-"+leipzig+"-") {
 		t.Fatal("not filed with Leipzig")
 	}
+	// Leipzig's Gewerbeamt sees the applicant's uploads on the case and can open them.
+	sid := receiptRe.FindStringSubmatch(r.Location)[1]
+	cs, err := app.DB.CaseBySubmission(t.Context(), sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.CreateStaff("gewerbe@leipzig.example", leipzig)
+	staff := app.Client()
+	staff.Login("gewerbe@leipzig.example")
+	page := staff.Get("/amt/vorgaenge/" + cs.ID)
+	m := regexp.MustCompile(`href="(/amt/vorgaenge/[^"]+/unterlagen/[^"]+)">ausweis\.pdf</a>`).FindStringSubmatch(page.Body)
+	if page.Status != 200 || m == nil || !strings.Contains(page.Body, "Unterlagen der antragstellenden Person") {
+		t.Fatalf("case page does not list the uploads: %d", page.Status)
+	}
+	if f := staff.Get(m[1]); f.Status != 200 || f.Body != string(pdfBytes) {
+		t.Fatalf("upload download: %d", f.Status)
+	}
 	// Another user cannot hand someone's draft over.
 	if r := app.Client().Do("POST", action, "application/x-www-form-urlencoded", "", nil); r.Status != 403 && r.Status != 404 {
 		t.Fatalf("anonymous hand-over: %d", r.Status)

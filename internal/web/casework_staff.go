@@ -153,6 +153,7 @@ type caseData struct {
 	OfficeName     string
 	Sections       []casework.Section
 	Documents      []string
+	Uploads        []caseUpload // what the applicant uploaded with the application
 	Delivery       *Delivery
 	Events         []casework.Event
 	Messages       []casework.Message
@@ -185,6 +186,9 @@ func (s *Server) caseData(ctx context.Context, lang string, c *casework.Case, fo
 		Documents: submission.Documents, Delivery: s.caseDelivery(ctx, c.SubmissionID), Final: m.IsFinal(c.Status),
 		Templates: s.Casework.Templates.All(), DefaultRF: casework.DefaultDeadline(now, m.Policy.RueckfrageDefaultDays),
 		DefaultPart: casework.DefaultDeadline(now, m.Policy.BeteiligungDefaultDays), Late: s.caseRow(lang, c, now).Late}
+	if d.Uploads, err = s.caseUploads(ctx, lang, sub); err != nil {
+		return nil, err
+	}
 	d.CanStart = slices.Contains(m.Next(c.Status), casework.InBearbeitung)
 	if d.Events, err = s.DB.CaseEvents(ctx, c.TenantAGS, c.ID, false); err != nil {
 		return nil, err
@@ -502,6 +506,50 @@ func (s *Server) caseDocument(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.serveDocument(w, r, sub, r.PathValue("name"))
+}
+
+// caseUpload is a file the applicant uploaded with the application, as the case page lists it.
+type caseUpload struct {
+	ID, Filename, Label string
+	SizeKB              int64
+}
+
+// caseUploads lists the uploads of the case's submission with the labels of their fields.
+func (s *Server) caseUploads(ctx context.Context, lang string, sub *submission.Submission) ([]caseUpload, error) {
+	atts, err := s.DB.AttachmentsOfSubmission(ctx, sub.ID)
+	if err != nil {
+		return nil, err
+	}
+	def, _ := s.Forms.GetVersion(sub.FormID, sub.FormVersion)
+	out := make([]caseUpload, 0, len(atts))
+	for _, a := range atts {
+		u := caseUpload{ID: a.ID, Filename: a.Filename, Label: a.Field, SizeKB: (a.Size + 1023) / 1024}
+		if def != nil {
+			if l, ok := def.FieldLabel(a.Field); ok {
+				u.Label = l.In(lang)
+			}
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// caseUploadFile sends a file the applicant uploaded with the application to the case's
+// office (the read is audited with the case, staffCase).
+func (s *Server) caseUploadFile(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.staffCase(r, r.PathValue("cid"))
+	if err != nil {
+		return err
+	}
+	atts, err := s.DB.AttachmentsOfSubmission(r.Context(), c.SubmissionID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(atts, func(a sqlstore.Attachment) bool { return a.ID == r.PathValue("aid") })
+	if i < 0 {
+		return errNotFound
+	}
+	return s.sendBlob(w, r, atts[i].BlobKey, atts[i].ContentType, atts[i].Filename)
 }
 
 // caseFile sends an attachment of the case to its office.

@@ -36,7 +36,7 @@ func init() {
 	for _, name := range []string{"cases", "participations"} {
 		matrix[name] = with(map[string]string{"*": "404", "staff": "ok", "other": "ok", "admin": "ok"})
 	}
-	for _, name := range []string{"case", "case_assign", "case_status", "case_note", "case_ask", "case_message", "case_participate", "case_zoll", "case_close", "case_document", "case_file", "case_decision"} {
+	for _, name := range []string{"case", "case_assign", "case_status", "case_note", "case_ask", "case_message", "case_participate", "case_zoll", "case_close", "case_document", "case_file", "case_upload", "case_decision"} {
 		matrix[name] = with(map[string]string{"*": "404", "staff": "ok", "admin": "ok"})
 	}
 	for _, name := range []string{"participation", "participation_answer", "participation_document"} {
@@ -104,7 +104,13 @@ func caseFixture(t *testing.T, app *apptest.App, sid string) map[string]string {
 	if err := app.DB.ApplyCaseChange(ctx, c, &casework.Change{Decision: dec}, "system", now, nil); err != nil {
 		t.Fatal(err)
 	}
-	return map[string]string{"cid": c.ID, "pid": ps[0].ID, "did": dec.ID, "fid": msgFile.ID}
+	// An upload of the application (linked to the submission as when it was filed).
+	upload := &sqlstore.Attachment{ID: identity.NewID(), SubmissionID: sid, Field: "unterlagen.ausweis", Filename: "ausweis.pdf", ContentType: "application/pdf",
+		BlobKey: key, Size: 6, CreatedAt: now}
+	if err := app.DB.CreateAttachment(ctx, upload); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"cid": c.ID, "pid": ps[0].ID, "did": dec.ID, "fid": msgFile.ID, "aid": upload.ID}
 }
 
 // fileAs files a Gewerbeanzeige through the platform's submit path (hooks included) for a

@@ -56,6 +56,8 @@ var caseworkMessages = map[string][2]string{
 	"case.resume":                         {"Bearbeitung fortsetzen", "Continue handling"},
 	"case.data":                           {"Angaben der Einreichung", "Data of the submission"},
 	"case.documents":                      {"Dokumente", "Documents"},
+	"case.uploads":                        {"Unterlagen der antragstellenden Person", "Documents the applicant uploaded"},
+	"case.uploads_none":                   {"Mit dem Antrag wurden keine Unterlagen hochgeladen.", "No documents were uploaded with the application."},
 	"case.delivery":                       {"Weiterleitung an Empfänger", "Forwarding to recipients"},
 	"case.delivery_count":                 {"%d von %d Empfängern haben die Anzeige erhalten.", "%d of %d recipients have received the notice."},
 	"case.delivery_none":                  {"Keine Angaben der Weiterleitung vorhanden.", "No forwarding information available."},

@@ -108,6 +108,7 @@ func (s *Server) routeTable() []Route {
 		{Name: "case_close", Method: "POST", Pattern: "/amt/vorgaenge/{cid}/abschluss", Access: AccessStaff, Handler: s.caseAction("abschluss", s.caseClose)},
 		{Name: "case_document", Method: "GET", Pattern: "/amt/vorgaenge/{cid}/dokumente/{name}", Access: AccessStaff, Handler: s.caseDocument},
 		{Name: "case_file", Method: "GET", Pattern: "/amt/vorgaenge/{cid}/dateien/{fid}", Access: AccessStaff, Handler: s.caseFile},
+		{Name: "case_upload", Method: "GET", Pattern: "/amt/vorgaenge/{cid}/unterlagen/{aid}", Access: AccessStaff, Handler: s.caseUploadFile},
 		{Name: "case_decision", Method: "GET", Pattern: "/amt/vorgaenge/{cid}/bescheide/{did}", Access: AccessStaff, Handler: s.caseDecisionFile},
 		{Name: "participations", Method: "GET", Pattern: "/amt/beteiligungen", Access: AccessStaff, Handler: s.participations},
 		{Name: "participation", Method: "GET", Pattern: "/amt/beteiligungen/{pid}", Access: AccessStaff, Handler: s.participation},
