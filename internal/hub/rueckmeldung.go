@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"github.com/rathaus-egov/rathaus/internal/audit"
@@ -155,6 +156,38 @@ func (h *Hub) findRecord(ctx context.Context, ags string, from *submission.Submi
 		}
 	}
 	return sqlstore.RegisterEntry{}, false, nil
+}
+
+// KnownBusiness is submission.Service.KnownBusiness: the active register entry of the
+// municipality ags at the notice's site — for an Ummeldung the previous site when it names
+// one — whose owner (family name and birth date of the first person) is the notice's, when
+// exactly one matches.
+func (h *Hub) KnownBusiness(ags string, a *gewerbe.Anzeige) string {
+	site := &a.Betrieb.Betriebsstaette
+	if a.Ummeldung != nil && a.Ummeldung.FruehereBetriebsstaette != nil {
+		site = a.Ummeldung.FruehereBetriebsstaette
+	}
+	key := rueckmeldung.SiteKey(site)
+	person := rueckmeldung.KeysOf(a).Person
+	if key == "" || person == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cands, err := h.DB.RegisterAtSite(ctx, ags, key)
+	if err != nil {
+		return "" // a new id rather than a failed notice; the office can link them
+	}
+	id := ""
+	for _, c := range cands {
+		if c.PersonKey == person {
+			if id != "" && id != c.GewerbebetriebID {
+				return "" // two businesses of the same person at the site: ambiguous
+			}
+			id = c.GewerbebetriebID
+		}
+	}
+	return id
 }
 
 // rueckmeldungTask gives A's Gewerbeamt a task instead of an Abmeldung.

@@ -182,3 +182,44 @@ func TestRueckmeldungNeedsTheOwner(t *testing.T) {
 		}
 	})
 }
+
+// TestAbmeldungKeepsTheBusinessID: an Abmeldung without a gewerbebetriebID about a business
+// the municipality's register knows (same site, same owner) carries that business's id — the
+// recipients match the notices of one business by it — and ends its register entry.
+func TestAbmeldungKeepsTheBusinessID(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
+		ctx := context.Background()
+		tok := app.CreateToken(dresden, identity.ScopeSubmit, identity.ScopeRead)
+		abData := gewerbe.Sample("abmeldung", app.Clock())
+		var an gewerbe.Anzeige
+		if err := json.Unmarshal(abData, &an); err != nil {
+			t.Fatal(err)
+		}
+		if an.Betrieb.GewerbebetriebID != "" {
+			t.Fatal("the sample Abmeldung names its business already")
+		}
+		an.Art, an.Abmeldung = gewerbe.ArtAnmeldung, nil
+		an.Anmeldung = &gewerbe.Anmeldung{Beginn: app.Clock().Format(time.DateOnly), Grund: "neuerrichtung"}
+		anData, _ := json.Marshal(an)
+		first, _ := app.DB.GetSubmission(ctx, file(t, app, tok, dresden, anData))
+		ab, _ := app.DB.GetSubmission(ctx, file(t, app, tok, dresden, abData))
+		if ab.GewerbebetriebID != first.GewerbebetriebID {
+			t.Fatalf("Abmeldung got id %s, the business has %s", ab.GewerbebetriebID, first.GewerbebetriebID)
+		}
+		var stored gewerbe.Anzeige
+		if err := json.Unmarshal(ab.Data, &stored); err != nil || stored.Betrieb.GewerbebetriebID != first.GewerbebetriebID {
+			t.Fatalf("stored data carries id %q", stored.Betrieb.GewerbebetriebID)
+		}
+		if e, err := app.DB.RegisterByID(ctx, dresden, first.GewerbebetriebID); err != nil || e.Active || e.SubmissionID != ab.ID {
+			t.Fatalf("register after the Abmeldung: %+v %v", e, err)
+		}
+		// Another person's Abmeldung at the same site is not taken for that business.
+		var other gewerbe.Anzeige
+		_ = json.Unmarshal(abData, &other)
+		other.Personen[0].Familienname = "Fremd"
+		od, _ := json.Marshal(other)
+		if o, _ := app.DB.GetSubmission(ctx, file(t, app, tok, dresden, od)); o.GewerbebetriebID == first.GewerbebetriebID {
+			t.Fatal("another person's Abmeldung took the business's id")
+		}
+	})
+}

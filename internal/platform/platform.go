@@ -183,6 +183,7 @@ func (p *Platform) wireHub(ctx context.Context) error {
 		Connector: &connector.Mux{HTTP: &connector.HTTPPush{Timeout: cfg.PushTimeout, Now: cfg.Now}, SMTP: &connector.SMTP{Mail: cfg.Mail}, Folder: connector.Folder{}},
 		Policy:    cfg.Delivery.WithDefaults(), Now: cfg.Now, Log: cfg.Log, Wake: p.Runner.Wake}
 	p.Hub.SubmitHooks = []sqlstore.SubmitHook{p.Hub.Route}
+	p.Submissions.KnownBusiness = p.Hub.KnownBusiness
 	if _, err := p.Hub.Seed(ctx); err != nil {
 		return fmt.Errorf("recipients: %w", err)
 	}

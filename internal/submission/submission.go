@@ -127,6 +127,10 @@ type Service struct {
 	WZ        gewerbe.WZLookup
 	Now       func() time.Time
 	NewID     func() string
+	// KnownBusiness finds the gewerbebetriebID of the business an Ummeldung or Abmeldung
+	// without one is about, in the register of the municipality ags ("" when there is no
+	// unambiguous match). nil: a notice without an id always gets a new one.
+	KnownBusiness func(ags string, a *gewerbe.Anzeige) string
 }
 
 // Resolve checks the service key and the municipality and returns the catalog entry. Errors
@@ -179,6 +183,11 @@ func (s *Service) Prepare(in Input, off Office) (*Prepared, error) {
 		}
 		if len(errs) > 0 {
 			return nil, apperr.Invalid(prefix(errs, in.DataPointer)...)
+		}
+		if a.Betrieb.GewerbebetriebID == "" && a.Art != gewerbe.ArtAnmeldung && s.KnownBusiness != nil {
+			// An Ummeldung or Abmeldung is about a business the register may know: it keeps
+			// its id (recipients match the notices of one business by it).
+			a.Betrieb.GewerbebetriebID = s.KnownBusiness(in.AGS, a)
 		}
 		if a.Betrieb.GewerbebetriebID == "" {
 			// A new business gets its stable id here; notices about a known business carry it.
