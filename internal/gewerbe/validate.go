@@ -45,7 +45,9 @@ type Env struct {
 	WZ        WZLookup
 }
 
-// Check decodes raw, normalises the result (see Normalize) and validates it. Errors found by
+// Check decodes raw and validates it as written: the contract rejects an invalid document, so
+// nothing is repaired first (a code in another case is an error naming the allowed values, not
+// a lower-cased value). Errors found by
 // Decode take precedence: Validate's findings at or below a pointer Decode already reported are
 // dropped, so every problem is reported once. For malformed input the Anzeige is nil.
 //
@@ -61,7 +63,6 @@ func check(raw []byte, env Env) (a *Anzeige, errs, warnings []apperr.FieldError)
 	if a == nil {
 		return nil, decodeErrs, nil
 	}
-	a.Normalize()
 	verrs, warnings := Validate(a, env)
 	if len(decodeErrs) == 0 {
 		return a, verrs, warnings
