@@ -34,6 +34,18 @@ type gemeindenMitOrt struct {
 	byOrt map[string][]string
 }
 
+// gemeindenMitRegion adds the optional RegionLookup.
+type gemeindenMitRegion struct{ *gemeindenMitOrt }
+
+func (g gemeindenMitRegion) KnowsPLZRegion(plz string) bool {
+	for p := range g.byPLZ {
+		if len(plz) >= 2 && strings.HasPrefix(p, plz[:2]) {
+			return true
+		}
+	}
+	return false
+}
+
 var loadSaxony = sync.OnceValues(func() (*gemeindenMitOrt, error) {
 	list, err := refdata.Gemeinden()
 	if err != nil {

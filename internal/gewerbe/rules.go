@@ -142,6 +142,7 @@ func clip(s string) string {
 var (
 	reAGS     = regexp.MustCompile(`^[0-9]{8}$`)
 	rePLZ     = regexp.MustCompile(`^[0-9A-Z -]{3,10}$`)
+	rePLZ5    = regexp.MustCompile(`^[0-9]{5}$`) // a German postal code
 	reStaat   = regexp.MustCompile(`^[A-Z]{2}$`)
 	reRegNr   = regexp.MustCompile(`^[0-9]{1,7}( ?[A-Z]{1,2})?$`)
 	reTelefon = regexp.MustCompile(`^[+0-9][0-9 /()-]{4,30}$`)

@@ -30,6 +30,13 @@ type OrtResolver interface {
 	AGSForOrt(ort string) []string
 }
 
+// RegionLookup may be implemented by a GemeindeLookup as well: a German postal code whose
+// region (first two digits) no municipality of the platform has lies outside the area the
+// platform serves (R9: 80331 München is another municipality than Dresden).
+type RegionLookup interface {
+	KnowsPLZRegion(plz string) bool
+}
+
 // WZLookup answers whether a code is a class or subclass of the WZ 2008 list (*wz.Catalog).
 type WZLookup interface {
 	IsClassOrSubclass(code string) bool
@@ -611,6 +618,11 @@ func (c *checker) otherMunicipality(old *Anschrift, ags string) bool {
 			cands = byOrt
 		} else if both := intersect(cands, byOrt); len(both) > 0 {
 			cands = both
+		}
+	}
+	if len(cands) == 0 {
+		if r, ok := g.(RegionLookup); ok && rePLZ5.MatchString(old.PLZ) && !r.KnowsPLZRegion(old.PLZ) {
+			return true
 		}
 	}
 	return len(cands) > 0 && !slices.Contains(cands, ags)

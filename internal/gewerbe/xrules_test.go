@@ -14,6 +14,7 @@ func TestXRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	withOrt := func(e *Env) { e.Gemeinden = g }
+	withRegions := func(e *Env) { e.Gemeinden = gemeindenMitRegion{g} }
 	annaberg := func(e *Env) { e.FiledWith = "14521020"; e.Gemeinden = g }
 	inAnnaberg := []edit{
 		set("/betrieb/betriebsstaette", map[string]any{"strasse": "Markt", "hausnummer": "1", "plz": "09456", "ort": "Annaberg-Buchholz", "ags": "14521020"}),
@@ -127,6 +128,11 @@ func TestXRules(t *testing.T) {
 			edits: []edit{set("/ummeldung/fruehereBetriebsstaette/plz", "50-001"), set("/ummeldung/fruehereBetriebsstaette/staat", "PL")},
 			errs:  []string{"/ummeldung/fruehereBetriebsstaette ummeldung_other_municipality"}},
 		{name: "R9 unknown plz is not an error", sample: sUm, edits: []edit{set("/ummeldung/fruehereBetriebsstaette/plz", "99999")}},
+		{name: "R9 plz of a region the platform has no municipality in", sample: sUm, env: withRegions,
+			edits: []edit{set("/ummeldung/fruehereBetriebsstaette/plz", "80331"), set("/ummeldung/fruehereBetriebsstaette/ort", "München")},
+			errs:  []string{"/ummeldung/fruehereBetriebsstaette ummeldung_other_municipality"}},
+		{name: "R9 unknown plz of a known region is not an error", sample: sUm, env: withRegions,
+			edits: []edit{set("/ummeldung/fruehereBetriebsstaette/plz", "01998")}},
 		{name: "R9 shared plz without OrtResolver", sample: sUm, edits: inAnnaberg, env: func(e *Env) { e.FiledWith = "14521020" }},
 		{name: "R9 shared plz, ort resolves elsewhere", sample: sUm, edits: inAnnaberg, env: annaberg,
 			errs: []string{"/ummeldung/fruehereBetriebsstaette ummeldung_other_municipality"}},

@@ -46,6 +46,21 @@ func (d *Directory) PLZOf(ags string) []string {
 // AGSForPLZ returns the municipalities a postal code belongs to.
 func (d *Directory) AGSForPLZ(plz string) []string { return d.byPLZ[strings.TrimSpace(plz)] }
 
+// KnowsPLZRegion reports whether any municipality of the directory has a postal code in the
+// region of plz (its first two digits, the Leitregion).
+func (d *Directory) KnowsPLZRegion(plz string) bool {
+	plz = strings.TrimSpace(plz)
+	if len(plz) < 2 {
+		return false
+	}
+	for code := range d.byPLZ {
+		if strings.HasPrefix(code, plz[:2]) {
+			return true
+		}
+	}
+	return false
+}
+
 // AGSForOrt returns the municipalities whose short name is ort (case-insensitive).
 func (d *Directory) AGSForOrt(ort string) []string {
 	return d.byOrt[strings.ToLower(strings.TrimSpace(ort))]

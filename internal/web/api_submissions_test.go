@@ -431,3 +431,22 @@ func TestWhoReadsASubmission(t *testing.T) {
 		}
 	}
 }
+
+// TestUmmeldungFromOutsideTheState: a previous site whose postal code lies in a region where
+// the platform has no municipality (80331 München) is another municipality (R9), through the
+// real municipality directory.
+func TestUmmeldungFromOutsideTheState(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	tok := app.CreateToken(dresden, identity.ScopeSubmit)
+	var a map[string]any
+	if err := json.Unmarshal(gewerbe.Sample("ummeldung", app.Clock()), &a); err != nil {
+		t.Fatal(err)
+	}
+	um := a["ummeldung"].(map[string]any)
+	um["fruehereBetriebsstaette"] = map[string]any{"strasse": "Marienplatz", "hausnummer": "8", "plz": "80331", "ort": "München"}
+	raw, _ := json.Marshal(a)
+	r := app.Client().Do("POST", "/api/v1/submissions", "application/json", body("99050012105000", dresden, raw), map[string]string{"Authorization": "Bearer " + tok})
+	if r.Status != 422 || !strings.Contains(r.Body, "ummeldung_other_municipality") {
+		t.Fatalf("Ummeldung from München: %d %s", r.Status, r.Body)
+	}
+}
