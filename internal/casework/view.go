@@ -3,6 +3,8 @@ package casework
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -54,10 +56,29 @@ func label(k string) string {
 	return k
 }
 
+// nestedLabel is the label of a key below the top level: "art" there is the kind of a
+// register entry or a residence title, not the kind of notice.
+func nestedLabel(k string) string {
+	if k == "art" {
+		return "Art"
+	}
+	return label(k)
+}
+
+// ValueLabels names coded values for reading: keys is the path of object keys to the value
+// (array indices left out), v the value as stored; ok false leaves it as it is.
+type ValueLabels func(keys []string, v string) (label string, ok bool)
+
 // Sections renders submission data readably, one section per top-level key, keeping only
 // the keys whose part is in parts (nil: every part). Order follows the data's key order
 // where it is an object decoded in order; otherwise keys are sorted.
 func Sections(data json.RawMessage, parts []Part) []Section {
+	return SectionsLabelled(data, parts, nil)
+}
+
+// SectionsLabelled is Sections with coded values named by values (nil: none); dates written
+// YYYY-MM-DD are shown as DD.MM.YYYY either way.
+func SectionsLabelled(data json.RawMessage, parts []Part, values ValueLabels) []Section {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil
@@ -78,12 +99,12 @@ func Sections(data json.RawMessage, parts []Part) []Section {
 		switch x := v.(type) {
 		case map[string]any, []any:
 			s := Section{Title: label(k)}
-			flatten(&s.Rows, "", x)
+			flatten(&s.Rows, "", []string{k}, x, values)
 			if len(s.Rows) > 0 {
 				out = append(out, s)
 			}
 		default:
-			if r := scalar(x); r != "" {
+			if r := value([]string{k}, x, values); r != "" {
 				simple = append(simple, Row{Label: label(k), Value: r})
 			}
 		}
@@ -134,16 +155,16 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	return keys
 }
 
-func flatten(rows *[]Row, prefix string, v any) {
+func flatten(rows *[]Row, prefix string, keys []string, v any, values ValueLabels) {
 	switch x := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(x))
+		ks := make([]string, 0, len(x))
 		for k := range x {
-			keys = append(keys, k)
+			ks = append(ks, k)
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			flatten(rows, join(prefix, label(k)), x[k])
+		sort.Strings(ks)
+		for _, k := range ks {
+			flatten(rows, join(prefix, nestedLabel(k)), append(slices.Clip(keys), k), x[k], values)
 		}
 	case []any:
 		allScalar := true
@@ -156,7 +177,7 @@ func flatten(rows *[]Row, prefix string, v any) {
 		if allScalar {
 			var parts []string
 			for _, e := range x {
-				parts = append(parts, scalar(e))
+				parts = append(parts, value(keys, e, values))
 			}
 			if len(parts) > 0 {
 				*rows = append(*rows, Row{Label: prefix, Value: strings.Join(parts, ", ")})
@@ -164,13 +185,32 @@ func flatten(rows *[]Row, prefix string, v any) {
 			return
 		}
 		for i, e := range x {
-			flatten(rows, join(prefix, fmt.Sprintf("%d.", i+1)), e)
+			flatten(rows, join(prefix, fmt.Sprintf("%d.", i+1)), keys, e, values)
 		}
 	default:
-		if s := scalar(x); s != "" {
+		if s := value(keys, x, values); s != "" {
 			*rows = append(*rows, Row{Label: prefix, Value: s})
 		}
 	}
+}
+
+// isoDate matches a date as the data stores it.
+var isoDate = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+
+// value is scalar(v) with coded values named and dates in German order.
+func value(keys []string, v any, values ValueLabels) string {
+	s := scalar(v)
+	if str, ok := v.(string); ok {
+		if values != nil {
+			if l, ok := values(keys, str); ok {
+				return l
+			}
+		}
+		if isoDate.MatchString(str) {
+			return str[8:10] + "." + str[5:7] + "." + str[0:4]
+		}
+	}
+	return s
 }
 
 func join(a, b string) string {

@@ -94,6 +94,48 @@ var (
 	}
 )
 
+// GewerbeValue names a coded value of a Gewerbeanzeige's data for reading, with the wording
+// of the forms: keys is the path of object keys to it ("betrieb", "rechtsform"). It serves
+// casework.SectionsLabelled; ok is false for values that are not codes or not known.
+func GewerbeValue(keys []string, v string) (string, bool) {
+	if len(keys) == 0 {
+		return "", false
+	}
+	last, parent := keys[len(keys)-1], ""
+	if len(keys) > 1 {
+		parent = keys[len(keys)-2]
+	}
+	var m map[string]string
+	switch {
+	case len(keys) == 1 && last == "art":
+		m = map[string]string{"anmeldung": "Gewerbeanmeldung", "ummeldung": "Gewerbeummeldung", "abmeldung": "Gewerbeabmeldung"}
+	case last == "rechtsform":
+		m = rechtsformLabels
+	case last == "art" && parent == "register":
+		m = registerLabels
+	case last == "niederlassungsart":
+		m = niederlassungLabels
+	case last == "betriebsart":
+		m = betriebsartLabels
+	case last == "funktion":
+		m = funktionLabels
+	case last == "geschlecht":
+		m = geschlechtLabels
+	case last == "grund" && parent == "anmeldung":
+		m = grundAnmeldungLabels
+	case last == "grund" && parent == "ummeldung":
+		m = grundUmmeldungLabels
+	case last == "grund" && parent == "abmeldung":
+		m = grundAbmeldungLabels
+	case last == "ursache":
+		m = ursacheLabels
+	case last == "staat" || last == "geburtsland" || last == "staatsangehoerigkeiten":
+		m = staatNamen
+	}
+	l, ok := m[v]
+	return l, ok
+}
+
 // staatNamen maps ISO 3166-1 alpha-2 codes to the German short names used by the Federal
 // Foreign Office: all EU and EEA states, Switzerland, and the other nationalities most often
 // found among residents of Germany (Destatis, Ausländerzentralregister). Other codes are

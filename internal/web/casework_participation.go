@@ -8,6 +8,7 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"github.com/rathaus-egov/rathaus/internal/audit"
 	"github.com/rathaus-egov/rathaus/internal/casework"
+	"github.com/rathaus-egov/rathaus/internal/document"
 	"github.com/rathaus-egov/rathaus/internal/identity"
 	"github.com/rathaus-egov/rathaus/internal/submission"
 )
@@ -85,7 +86,7 @@ func (s *Server) renderParticipation(w http.ResponseWriter, r *http.Request, p *
 	d := participationData{P: participationView{*p, p.IsOverdue(s.Now())}, Reference: c.Reference, LeistungName: s.leistungName(st.lang, c.Leistung)}
 	// Only the shared parts: the data sections of Betriebsdaten and Personen as shared, the
 	// filed documents only when Dokumente is shared.
-	d.Sections = casework.Sections(sub.Data, p.Parts)
+	d.Sections = casework.SectionsLabelled(sub.Data, p.Parts, document.GewerbeValue)
 	if p.Shares(casework.PartDokumente) {
 		d.Documents = submission.Documents
 	}

@@ -182,7 +182,7 @@ func (s *Server) caseData(ctx context.Context, lang string, c *casework.Case, fo
 	}
 	now := s.Now()
 	m := s.Casework.Machine(c)
-	d := &caseData{Case: c, LeistungName: s.leistungName(lang, c.Leistung), OfficeName: sub.Office.Name, Sections: casework.Sections(sub.Data, nil),
+	d := &caseData{Case: c, LeistungName: s.leistungName(lang, c.Leistung), OfficeName: sub.Office.Name, Sections: casework.SectionsLabelled(sub.Data, nil, document.GewerbeValue),
 		Documents: submission.Documents, Delivery: s.caseDelivery(ctx, c.SubmissionID), Final: m.IsFinal(c.Status),
 		Templates: s.Casework.Templates.All(), DefaultRF: casework.DefaultDeadline(now, m.Policy.RueckfrageDefaultDays),
 		DefaultPart: casework.DefaultDeadline(now, m.Policy.BeteiligungDefaultDays), Late: s.caseRow(lang, c, now).Late}
