@@ -53,3 +53,20 @@ func TestDisplayName(t *testing.T) {
 		}
 	}
 }
+
+func TestAddressee(t *testing.T) {
+	owner := Person{Funktion: "inhaber", Vornamen: "Erika", Familienname: "Müller"}
+	for _, tc := range []struct {
+		a    Anzeige
+		want string
+	}{
+		{Anzeige{Betrieb: Betrieb{Name: "X GmbH", Geschaeftsbezeichnung: "X"}}, "X GmbH"},
+		{Anzeige{Betrieb: Betrieb{Geschaeftsbezeichnung: "Bäckerei „Süße Ähre“"}, Personen: []Person{owner}}, "Erika Müller\nBäckerei „Süße Ähre“"},
+		{Anzeige{Betrieb: Betrieb{}, Personen: []Person{{Funktion: "gesellschafter", Vornamen: "A", Familienname: "B"}, {Funktion: "gesellschafter", Vornamen: "C", Familienname: "D"}}}, "A B, C D"},
+		{Anzeige{Betrieb: Betrieb{Geschaeftsbezeichnung: "Nur Name"}}, "Nur Name"},
+	} {
+		if got := tc.a.Addressee(); got != tc.want {
+			t.Errorf("Addressee() = %q, want %q", got, tc.want)
+		}
+	}
+}

@@ -28,3 +28,34 @@ func (a *Anzeige) DisplayName() string {
 func personName(p Person) string {
 	return strings.Join(strings.Fields(p.Doktorgrad+" "+p.Vornamen+" "+p.Familienname), " ")
 }
+
+// Addressee is whom a Bescheid about the notice is addressed to: the registered name of a
+// business that has one (a company, an e. K.), else its owners by name — the sole trader, or
+// the partners of a GbR — with the trade name as a second line; a Geschäftsbezeichnung is not
+// a legal name and cannot be addressed alone. Falls back to DisplayName.
+func (a *Anzeige) Addressee() string {
+	if n := strings.TrimSpace(a.Betrieb.Name); n != "" {
+		return n
+	}
+	var owners []string
+	for _, f := range []string{"inhaber", "gesellschafter"} {
+		for _, p := range a.Personen {
+			if p.Funktion == f {
+				if n := personName(p); n != "" {
+					owners = append(owners, n)
+				}
+			}
+		}
+		if len(owners) > 0 {
+			break
+		}
+	}
+	if len(owners) == 0 {
+		return a.DisplayName()
+	}
+	out := strings.Join(owners, ", ")
+	if t := strings.TrimSpace(a.Betrieb.Geschaeftsbezeichnung); t != "" {
+		out += "\n" + t
+	}
+	return out
+}

@@ -467,6 +467,7 @@ func (s *Server) renderDecision(ctx context.Context, c *casework.Case, cl *casew
 	}
 	b.Empfaenger = document.Empfaenger{Name: c.DisplayName}
 	if a, err := sub.Anzeige(); err == nil && sub.Art != "" {
+		b.Empfaenger.Name = a.Addressee()
 		st := a.Betrieb.Betriebsstaette
 		b.Empfaenger.Strasse = strings.TrimSpace(st.Strasse + " " + st.Hausnummer)
 		b.Empfaenger.PLZ, b.Empfaenger.Ort = st.PLZ, st.Ort
