@@ -148,12 +148,16 @@ type participationView struct {
 }
 
 type caseData struct {
-	Case           *casework.Case
-	LeistungName   string
-	OfficeName     string
-	Sections       []casework.Section
-	Documents      []string
-	Uploads        []caseUpload // what the applicant uploaded with the application
+	Case         *casework.Case
+	LeistungName string
+	OfficeName   string
+	Sections     []casework.Section
+	Documents    []string
+	Uploads      []caseUpload // what the applicant uploaded with the application
+	// NoPostfach: filed through the API without an account, so questions and messages
+	// cannot reach the applicant on the platform; Contact is what the notice gives instead.
+	NoPostfach     bool
+	Contact        string
 	Delivery       *Delivery
 	Events         []casework.Event
 	Messages       []casework.Message
@@ -188,6 +192,11 @@ func (s *Server) caseData(ctx context.Context, lang string, c *casework.Case, fo
 		DefaultPart: casework.DefaultDeadline(now, m.Policy.BeteiligungDefaultDays), Late: s.caseRow(lang, c, now).Late}
 	if d.Uploads, err = s.caseUploads(ctx, lang, sub); err != nil {
 		return nil, err
+	}
+	if d.NoPostfach = !hasPostfach(c); d.NoPostfach {
+		if a, err := sub.Anzeige(); err == nil && sub.Art != "" && a.Betrieb.Kontakt != nil {
+			d.Contact = strings.Join(nonEmpty(a.Betrieb.Kontakt.Telefon, a.Betrieb.Kontakt.Email), ", ")
+		}
 	}
 	d.CanStart = slices.Contains(m.Next(c.Status), casework.InBearbeitung)
 	if d.Events, err = s.DB.CaseEvents(ctx, c.TenantAGS, c.ID, false); err != nil {
@@ -334,7 +343,21 @@ func (s *Server) caseNote(r *http.Request, c *casework.Case, a casework.Actor) (
 	return s.Casework.AddNote(c, a, r.PostFormValue("case_note"), s.Now())
 }
 
+// hasPostfach reports whether the applicant reads the case in a Postfach of the platform: an
+// account or a business account filed it. A notice filed through the API by a specialist
+// procedure has neither.
+func hasPostfach(c *casework.Case) bool { return c.UserID != "" || c.OrganisationID != "" }
+
+// errNoPostfach refuses a question or message to an applicant without a Postfach.
+func errNoPostfach(field string) error {
+	return apperr.Invalid(apperr.FieldError{Pointer: field, Code: "no_postfach",
+		Message: "Die antragstellende Person hat kein Postfach auf der Plattform (die Anzeige kam über eine Schnittstelle); die Nachricht würde sie nicht erreichen. Bitte wenden Sie sich über die Kontaktdaten der Anzeige an sie."})
+}
+
 func (s *Server) caseAsk(r *http.Request, c *casework.Case, a casework.Actor) (*casework.Change, error) {
+	if !hasPostfach(c) {
+		return nil, errNoPostfach("question")
+	}
 	now := s.Now()
 	q, deadline, errs := casework.RueckfrageInput{Question: r.PostFormValue("question"), Deadline: r.PostFormValue("deadline")}.Check(now)
 	in, err := readFiles(r, "question_files")
@@ -352,6 +375,9 @@ func (s *Server) caseAsk(r *http.Request, c *casework.Case, a casework.Actor) (*
 }
 
 func (s *Server) caseMessage(r *http.Request, c *casework.Case, a casework.Actor) (*casework.Change, error) {
+	if !hasPostfach(c) {
+		return nil, errNoPostfach("msg_body")
+	}
 	in, err := readFiles(r, "msg_files")
 	if err != nil {
 		return nil, err

@@ -716,3 +716,37 @@ func TestCaseListPages(t *testing.T) {
 		}
 	}
 }
+
+// TestCaseWithoutPostfach: a notice filed through the API has no applicant account, so the
+// case page offers no question or message that would never arrive — it shows the notice's
+// contact instead — and a posted message is refused, nothing stored.
+func TestCaseWithoutPostfach(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	tok := app.CreateToken(dresden, identity.ScopeSubmit)
+	r := app.Client().Do("POST", "/api/v1/submissions", "application/json", body("99050012104000", dresden, gewerbe.Sample("anmeldung-einzelunternehmen", app.Clock())),
+		map[string]string{"Authorization": "Bearer " + tok})
+	var s subResp
+	if err := json.Unmarshal([]byte(r.Body), &s); err != nil || r.Status != 201 {
+		t.Fatalf("submit: %d %s", r.Status, r.Body)
+	}
+	c, err := app.DB.CaseBySubmission(context.Background(), s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.CreateStaff("gewerbe@dresden.example", dresden)
+	staff := app.Client()
+	staff.Login("gewerbe@dresden.example")
+	page := "/amt/vorgaenge/" + c.ID
+	p := staff.Get(page)
+	if p.Status != 200 || !strings.Contains(p.Body, "Kontakt zur antragstellenden Person") || strings.Contains(p.Body, `action="`+page+`/nachricht"`) ||
+		!strings.Contains(p.Body, "351 4861234, kontakt@nagelstudio-lotus.example") {
+		t.Fatalf("case page of an API notice: %d", p.Status)
+	}
+	res := staff.PostForm(page, page+"/nachricht", url.Values{"msg_body": {"Bitte melden Sie sich."}})
+	if res.Status != 422 || !strings.Contains(res.Body, "kein Postfach") {
+		t.Fatalf("message to an applicant without Postfach: %d", res.Status)
+	}
+	if ms, _ := app.DB.CaseMessages(context.Background(), c.TenantAGS, c.ID); len(ms) != 0 {
+		t.Fatalf("a refused message was stored: %+v", ms)
+	}
+}
