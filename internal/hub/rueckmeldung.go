@@ -190,6 +190,17 @@ func (h *Hub) KnownBusiness(ags string, a *gewerbe.Anzeige) string {
 	return id
 }
 
+// gemeindeName is "Name (AGS)" for texts people read, or the AGS alone when the directory
+// does not know it.
+func (h *Hub) gemeindeName(ags string) string {
+	if h.Directory != nil {
+		if t, ok := h.Directory.Get(ags); ok {
+			return t.Name + " (" + ags + ")"
+		}
+	}
+	return ags
+}
+
 // rueckmeldungTask gives A's Gewerbeamt a task instead of an Abmeldung.
 func (h *Hub) rueckmeldungTask(ctx context.Context, rm *sqlstore.Rueckmeldung, from *submission.Submission, neu *gewerbe.Anzeige, why string) error {
 	now := h.Now()
@@ -204,7 +215,7 @@ func (h *Hub) rueckmeldungTask(ctx context.Context, rm *sqlstore.Rueckmeldung, f
 	}
 	t := &sqlstore.Task{ID: identity.NewID(), TenantAGS: rm.ToAGS, OfficeID: officeID, Kind: "rueckmeldung", SubmissionID: from.ID,
 		Title:     "Rückmeldung ohne Registereintrag: " + neu.DisplayName(),
-		Detail:    fmt.Sprintf("Die Gemeinde %s meldet mit der Anmeldung %s die Verlegung des Betriebs „%s“ (frühere Betriebsstätte: %s, Beginn am neuen Ort: %s). %s Bitte den Vorgang prüfen und die Abmeldung von Amts wegen vornehmen.", rm.FromAGS, from.Reference, neu.DisplayName(), where, neu.Stichtag(), why),
+		Detail:    fmt.Sprintf("Die Gemeinde %s meldet mit der Anmeldung %s die Verlegung des Betriebs „%s“ (frühere Betriebsstätte: %s, Beginn am neuen Ort: %s). %s Bitte den Vorgang prüfen und die Abmeldung von Amts wegen vornehmen.", h.gemeindeName(rm.FromAGS), from.Reference, neu.DisplayName(), where, neu.Stichtag(), why),
 		UniqueKey: "rueckmeldung:" + from.ID}
 	return h.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
 		if err := sqlstore.CreateTask(ctx, tx, t, now); err != nil {

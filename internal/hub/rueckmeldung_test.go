@@ -116,7 +116,7 @@ func TestRueckmeldeverfahren(t *testing.T) {
 			t.Fatalf("Rückmeldung without a record: %+v", ov.Rueckmeldung)
 		}
 		tasks, err := app.DB.TasksOf(ctx, "14511000", sqlstore.TaskOpen)
-		if err != nil || len(tasks) != 1 || !strings.Contains(tasks[0].Detail, ov.Reference) {
+		if err != nil || len(tasks) != 1 || !strings.Contains(tasks[0].Detail, ov.Reference) || !strings.Contains(tasks[0].Detail, "Die Gemeinde Dresden, Stadt (14612000)") {
 			t.Fatalf("Chemnitz tasks: %+v %v", tasks, err)
 		}
 		app.CreateStaff("gewerbe@chemnitz.example", "14511000")
