@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"codeberg.org/go-pdf/fpdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 )
 
 // The document benchmarks measure whole renders. BenchmarkBaselineCoreFont is the bare fpdf
@@ -36,8 +34,8 @@ func BenchmarkFontLoad(b *testing.B) {
 	for b.Loop() {
 		p := fpdf.New("P", "mm", "A4", "")
 		p.AliasNbPages(pageCountAlias)
-		p.AddUTF8FontFromBytes(family, "", goregular.TTF)
-		p.AddUTF8FontFromBytes(family, "B", gobold.TTF)
+		p.AddUTF8FontFromBytes(family, "", fontRegular)
+		p.AddUTF8FontFromBytes(family, "B", fontBold)
 		if p.Err() {
 			b.Fatal(p.Error())
 		}

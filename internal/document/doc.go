@@ -1,5 +1,5 @@
 // Package document renders the PDFs Rathaus hands out deterministically from stored data, with
-// codeberg.org/go-pdf/fpdf and the embedded Go fonts (BSD licence, reproduced in README.md):
+// codeberg.org/go-pdf/fpdf and the embedded DejaVu Sans Condensed (licence in fonts/LICENSE):
 // the filled Gewerbeanzeige form GewA 1/2/3 and the Empfangsbescheinigung of § 15 Abs. 1 GewO,
 // the application of a procedure defined as form data (Antrag) and its Eingangsbestätigung,
 // and the Bescheid as an official letter, whose texts offices keep as templates (FillTemplate).

@@ -467,3 +467,28 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// TestNamesOfManyScripts: the names of people who live in Saxony print as they are written —
+// Vietnamese with its stacked diacritics, Polish, Czech, Turkish, Romanian, Greek, Cyrillic —
+// and not as U+FFFD (the Go fonts lacked the Vietnamese letters).
+func TestNamesOfManyScripts(t *testing.T) {
+	a := anmeldungEinzel()
+	a.Personen[0].Familienname, a.Personen[0].Vornamen, a.Personen[0].Geburtsort = "Nguyễn", "Thị Hải Yến", "Hải Phòng"
+	a.Betrieb.Geschaeftsbezeichnung = "Łódź Şişli Ţară Žluťoučký Ελλάδα Київ"
+	b, err := RenderGewerbeanzeige(a, testMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt, err := extractText(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Nguyễn", "Thị Hải Yến", "Hải Phòng", "Łódź Şişli Ţară Žluťoučký Ελλάδα Київ"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("text lacks %q", want)
+		}
+	}
+	if strings.ContainsRune(txt, '\uFFFD') {
+		t.Error("a replacement character in the text")
+	}
+}

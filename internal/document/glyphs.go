@@ -4,14 +4,11 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/unicode/norm"
 )
 
-// replacement is printed for a character the fonts cannot show. The Go fonts have a glyph
-// for it.
+// replacement is printed for a character the fonts cannot show. The fonts have a glyph for it.
 const replacement = '\uFFFD'
 
 // glyphCoverage is the set of BMP runes both fonts have a glyph for, computed once per
@@ -20,10 +17,10 @@ const replacement = '\uFFFD'
 var glyphCoverage = sync.OnceValue(func() *[65536 / 64]uint64 {
 	var set [65536 / 64]uint64
 	var fonts []*sfnt.Font
-	for _, ttf := range [][]byte{goregular.TTF, gobold.TTF} {
+	for _, ttf := range [][]byte{fontRegular, fontBold} {
 		f, err := sfnt.Parse(ttf)
 		if err != nil {
-			panic("document: embedded Go font: " + err.Error()) // compiled-in data
+			panic("document: embedded font: " + err.Error()) // compiled-in data
 		}
 		fonts = append(fonts, f)
 	}

@@ -8,13 +8,12 @@ import (
 	_ "time/tzdata" // receipts state Berlin time even on hosts without a zoneinfo database
 
 	"codeberg.org/go-pdf/fpdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 )
 
-// Fonts. The Go fonts cover Latin-1, Latin Extended-A (ł, ğ, ő, ş, İ …), Greek, Cyrillic and
-// the euro sign, which is what names in German registers need (DIN SPEC 91379 "String.Latin+").
-// They are BSD-licensed (see README.md): the PDFs embed subsets of them.
+// Fonts. DejaVu Sans Condensed (fonts.go) covers Latin-1, Latin Extended-A and -B, Latin
+// Extended Additional (the Vietnamese letters), Greek, Cyrillic and the euro sign, which is
+// what names in German registers need (DIN SPEC 91379 "String.Latin+" and more). The PDFs
+// embed subsets of it (licence: fonts/LICENSE, README.md).
 //
 // A parse of a UTF-8 TrueType font cannot be shared between fpdf documents: fpdf v0.12.0 keeps
 // the parsed font in an unexported per-document map, offers no way to copy it into another
@@ -105,8 +104,8 @@ func newWriter(info docInfo) *writer {
 	p.SetCreator("Rathaus", true)
 	p.SetLang("de-DE")
 	p.AliasNbPages(pageCountAlias) // before the fonts: fpdf sizes their subsets by it
-	p.AddUTF8FontFromBytes(family, "", goregular.TTF)
-	p.AddUTF8FontFromBytes(family, "B", gobold.TTF)
+	p.AddUTF8FontFromBytes(family, "", fontRegular)
+	p.AddUTF8FontFromBytes(family, "B", fontBold)
 	p.SetMargins(marginL, topY, marginR)
 	p.SetAutoPageBreak(false, 0)
 	p.SetCellMargin(1)
@@ -141,7 +140,7 @@ func (w *writer) footer() {
 	p.CellFormat(contentW-40, 4, w.split(w.info.FooterText, "", 8, contentW-40)[0], "", 0, "L", false, 0, "")
 	// The page count is filled in when the document is closed. fpdf measures the alias, not
 	// the number, so place the text as if the count had as many digits as this page number
-	// (the Go fonts' digits all have the same width).
+	// (the font's digits all have the same width).
 	page := fmt.Sprint(p.PageNo())
 	s := "Seite " + page + " von "
 	width := p.GetStringWidth(s+strings.Repeat("0", len(page))) + 2*p.GetCellMargin()
