@@ -49,11 +49,13 @@ var draftIDRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // antrag is a loaded draft with its pinned form definition.
 type antrag struct {
-	rec   *sqlstore.Draft
-	def   *form.Definition
-	data  form.Draft
-	owner sqlstore.DraftOwner
-	l     *catalog.Leistung
+	// linkEmail is the address a refused "Später weitermachen" post gave, shown again.
+	linkEmail string
+	rec       *sqlstore.Draft
+	def       *form.Definition
+	data      form.Draft
+	owner     sqlstore.DraftOwner
+	l         *catalog.Leistung
 }
 
 func stepURL(id, step string) string {
@@ -238,6 +240,7 @@ func (s *Server) antragPage(r *http.Request, a *antrag, title string, d *stepPag
 	p.NoHeading = true
 	p.Script = s.staticURL("form.js")
 	d.ID = a.rec.ID
+	d.LinkEmail = a.linkEmail
 	d.Anonymous = a.rec.UserID == ""
 	d.CSRF = p.CSRFField()
 	return p
@@ -756,6 +759,7 @@ func (s *Server) antragLink(w http.ResponseWriter, r *http.Request) error {
 	lang := state(r).lang
 	email := identity.NormalizeEmail(r.PostFormValue("email"))
 	if msg := identity.ValidateEmail(email); msg != "" {
+		a.linkEmail = strings.TrimSpace(r.PostFormValue("email"))
 		if back == reviewSlug {
 			return s.antragReview(w, r, a, http.StatusUnprocessableEntity, "", msg)
 		}
@@ -809,6 +813,16 @@ func (s *Server) antragDelete(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.loadAntrag(r)
 	if err != nil {
 		return err
+	}
+	if r.PostFormValue("bestaetigt") != "1" {
+		// One click must not throw away everything entered and uploaded: ask first.
+		back := r.PostFormValue("step")
+		if _, ok := a.def.Step(back); !ok {
+			back = reviewSlug
+		}
+		lang := state(r).lang
+		d := struct{ ID, Title, Back string }{a.rec.ID, a.def.Title.In(lang), stepURL(a.rec.ID, back)}
+		return s.render(w, r, http.StatusOK, "antrag_delete", s.page(r, "antrag.delete_confirm_title", d))
 	}
 	if err := s.DB.DeleteDraft(r.Context(), a.rec.TenantAGS, a.rec.ID, a.owner); err != nil {
 		if apperr.KindOf(err) == apperr.KindNotFound {

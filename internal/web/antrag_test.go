@@ -322,8 +322,9 @@ func TestAntragAnonymousResumeByMail(t *testing.T) {
 		}
 		// An invalid address is refused on the page.
 		r := c.Do("POST", "/antrag/"+d.id+"/link", "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("betrieb")}, "step": {"betrieb"}, "email": {"kein-at"}}.Encode(), nil)
-		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="later-email-error"`) {
-			t.Fatalf("invalid address: %d", r.Status)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="later-email-error"`) || !strings.Contains(r.Body, `value="kein-at"`) ||
+			!strings.Contains(r.Body, `aria-invalid="true" autofocus`) || !strings.Contains(r.Body, "<title>Fehler (1): ") {
+			t.Fatalf("invalid address: %d (the address kept, the field focused, the title saying so)", r.Status)
 		}
 		r = c.Do("POST", "/antrag/"+d.id+"/link", "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("betrieb")}, "step": {"betrieb"}, "email": {"gruenderin@example.org"}}.Encode(), nil)
 		if r.Status != http.StatusSeeOther || r.Location != d.url("betrieb")+"?link=gesendet" {
@@ -391,9 +392,16 @@ func TestAntragCSRFOnEveryPost(t *testing.T) {
 	if r := d.multipart("einstieg", gewEinstieg, nil, true); r.Status != http.StatusSeeOther || r.Location != d.url("betrieb") {
 		t.Errorf("multipart with token: %d %q", r.Status, r.Location)
 	}
-	// Deleting the draft (with token) removes it.
+	// Deleting the draft asks first (nothing deleted), then removes it.
 	tok := d.csrf("betrieb")
-	if r := c.Do("POST", d.url("loeschen"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {tok}}.Encode(), nil); r.Status != http.StatusSeeOther {
+	ask := c.Do("POST", d.url("loeschen"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {tok}, "step": {"betrieb"}}.Encode(), nil)
+	if ask.Status != 200 || !strings.Contains(ask.Body, `name="bestaetigt" value="1"`) || !strings.Contains(ask.Body, `href="`+d.url("betrieb")+`"`) {
+		t.Fatalf("delete without confirmation: %d", ask.Status)
+	}
+	if r := c.Get(d.url("betrieb")); r.Status != 200 {
+		t.Fatalf("the draft was deleted before the confirmation: %d", r.Status)
+	}
+	if r := c.Do("POST", d.url("loeschen"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {tok}, "bestaetigt": {"1"}}.Encode(), nil); r.Status != http.StatusSeeOther {
 		t.Errorf("delete: %d", r.Status)
 	}
 	if r := c.Get(d.url("betrieb")); r.Status != 404 {
