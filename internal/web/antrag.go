@@ -198,6 +198,8 @@ func (s *Server) antragFlash(r *http.Request, a *antrag) string {
 		return T(lang, "antrag.link_sent")
 	case q.Get("neu") != "":
 		return T(lang, "antrag.revealed")
+	case q.Get("zugross") != "":
+		return T(lang, "antrag.too_large", MaxUploadBody>>20)
 	case q.Get("uebergeben") != "":
 		if t, ok := s.Directory.Get(a.rec.TenantAGS); ok {
 			return T(lang, "antrag.moved", t.Name)

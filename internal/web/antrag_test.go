@@ -11,6 +11,7 @@ import (
 
 	"github.com/rathaus-egov/rathaus/internal/apptest"
 	"github.com/rathaus-egov/rathaus/internal/identity"
+	"github.com/rathaus-egov/rathaus/internal/web"
 )
 
 const (
@@ -200,6 +201,15 @@ func fillGewA1(t *testing.T, d *dialog) {
 	r = d.multipart("unterlagen", nil, []upload{{"unterlagen.ausweis", "gross.pdf", big}}, true)
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "zu groß") {
 		t.Fatalf("11 MB file accepted: %d\n%s", r.Status, errorSummary(r.Body))
+	}
+	// Too large to read at all: back to the step, which says why.
+	huge := append(append([]byte{}, pdfBytes...), bytes.Repeat([]byte{' '}, web.MaxUploadBody+1)...)
+	r = d.multipart("unterlagen", nil, []upload{{"unterlagen.ausweis", "riesig.pdf", huge}}, true)
+	if r.Status != http.StatusSeeOther || r.Location != d.url("unterlagen")+"?zugross=1" {
+		t.Fatalf("upload over the body limit: %d %q", r.Status, r.Location)
+	}
+	if p := d.c.Get(r.Location); p.Status != 200 || !strings.Contains(p.Body, "zu groß") {
+		t.Fatalf("step after a too large upload: %d", p.Status)
 	}
 	r = d.multipart("unterlagen", kv("_action", "next"), []upload{{"unterlagen.ausweis", `C:\Users\a\ausweis.pdf`, pdfBytes},
 		{"unterlagen.aufenthaltstitel", "titel.png", pngBytes}}, true)

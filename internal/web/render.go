@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -165,6 +166,9 @@ func statusOf(err error) (int, string, string) {
 	return http.StatusInternalServerError, "error.internal", ""
 }
 
+// antragStepPath matches the path of a form step (not the review page or other actions).
+var antragStepPath = regexp.MustCompile(`^/antrag/[0-9a-f]{32}/[a-z0-9_-]+$`)
+
 // serveError is the error adapter: the error page for the portal, problem+json for the API.
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	status, key, detail := statusOf(err)
@@ -182,6 +186,12 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
 		http.Redirect(w, r, "/anmelden?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if status == http.StatusRequestEntityTooLarge && r.Method == http.MethodPost && antragStepPath.MatchString(r.URL.Path) {
+		// A form step with files too large to read: back to the step, which says why (the
+		// entered data of this post is lost with its body; the draft keeps what was saved).
+		http.Redirect(w, r, r.URL.Path+"?zugross=1", http.StatusSeeOther)
 		return
 	}
 	p := s.page(r, "error.title", map[string]string{"Message": T(st.lang, key), "Status": strconv.Itoa(status)})
