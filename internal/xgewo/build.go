@@ -297,13 +297,18 @@ func splitHausnummer(s string) (string, string) {
 func gewerbeOf(m *gewerbe.Anzeige) xGewerbe {
 	b := m.Betrieb
 	g := xGewerbe{
-		NiederlassungArt:               local("niederlassungsart", b.Niederlassungsart),
-		IstReisegewerbe:                janeinPtr(b.Reisegewerbe),
-		IstNebenerwerb:                 janeinPtr(b.Nebenerwerb),
-		IstAutomatenaufstellung:        janeinPtr(b.Automatenaufstellung),
-		IstBeteiligungOeffentlicheHand: janeinPtr(b.BeteiligungOeffentlicheHand),
-		Anschrift:                      *anschrift(&b.Betriebsstaette, b.Kontakt),
-		Hauptniederlassung:             anschrift(b.Hauptniederlassung, nil),
+		NiederlassungArt:        local("niederlassungsart", b.Niederlassungsart),
+		IstReisegewerbe:         janeinPtr(b.Reisegewerbe),
+		IstNebenerwerb:          janeinPtr(b.Nebenerwerb),
+		IstAutomatenaufstellung: janeinPtr(b.Automatenaufstellung),
+		Anschrift:               *anschrift(&b.Betriebsstaette, b.Kontakt),
+	}
+	if h := anschrift(b.Hauptniederlassung, nil); h != nil {
+		g.Hauptniederlassung = &xHauptniederlassung{Anschrift: *h}
+	}
+	if c := janeinPtr(b.BeteiligungOeffentlicheHand); c != nil {
+		c.ListURI, c.ListVersionID = listBeteiligungOeffentlicheHand, "1"
+		g.BeteiligungOeffentlicheHand = c
 	}
 	bt := xBetrieb{
 		EingetragenerName:     b.Name,
@@ -433,7 +438,7 @@ func taetigkeiten(t gewerbe.Taetigkeit) *xTaetigkeiten {
 	}
 	x := &xTaetigkeiten{Schwerpunkt: xSchwerpunkt{TaetigkeitSchwerpunkt: t.Beschreibung, TaetigkeitSchluessel: wz5(t.WZ2008), Stichwort: wzTitle(t.WZ2008)}}
 	if len(t.Weitere) > 0 {
-		x.WeitereTaetigkeiten = &xWeitere{TaetigkeitenZusammengefasst: strings.Join(t.Weitere, "|")}
+		x.WeitereTaetigkeiten = &xWeitere{TaetigkeitenZusammengefasst: strings.Join(t.Weitere, "; ")}
 	}
 	return x
 }

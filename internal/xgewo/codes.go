@@ -32,6 +32,8 @@ const (
 	listDatenempfaenger = "urn:xoev-de:xgewerbeanzeige:codeliste:datenempfaenger"
 	listABHKennung      = "urn:de:xauslaender:codelist:abhkennung"
 
+	listBeteiligungOeffentlicheHand = "urn:xoev-de:xgewerbeanzeige:codeliste:beteiligungoeffentlichehand"
+
 	// Versions of the code lists that are versioned in the instance, as in the KoSIT
 	// examples (xgwa2.2-valid.xml, xgwa2.0-valid-eichbehoerde.xml).
 	versionPraefix         = "7"

@@ -9,7 +9,7 @@ import "encoding/xml"
 // extensionElements are the element names we added where the examples show no element for
 // data our notices carry. A schema swap must map or drop them.
 var extensionElements = []string{
-	"istAutomatenaufstellung", "istBeteiligungOeffentlicheHand", "erlaubnis", "hauptniederlassung",
+	"istAutomatenaufstellung", "erlaubnis",
 	"fruehereBetriebsstaette", "kuenftigeAnschrift", "fruehererInhaber", "fruehereTaetigkeit",
 	"grundUmmeldungSchluessel", "auflagen", "art",
 }
@@ -100,20 +100,27 @@ type xMeldung struct {
 }
 
 type xGewerbe struct {
-	Betrieb                        *xBetrieb    `xml:"xga:betrieb,omitempty" json:"betrieb,omitempty"`
-	AnzahlVollzeitBeschaeftigte    *int         `xml:"xga:anzahlVollzeitBeschaeftigte,omitempty" json:"anzahlVollzeitBeschaeftigte,omitempty"`
-	AnzahlTeilzeitBeschaeftigte    *int         `xml:"xga:anzahlTeilzeitBeschaeftigte,omitempty" json:"anzahlTeilzeitBeschaeftigte,omitempty"`
-	BetriebArt                     *xBetriebArt `xml:"xga:betriebArt,omitempty" json:"betriebArt,omitempty"`
-	NiederlassungArt               *xCode       `xml:"xga:niederlassungArt,omitempty" json:"niederlassungArt,omitempty"`
-	IstReisegewerbe                *xCode       `xml:"xga:istReisegewerbe,omitempty" json:"istReisegewerbe,omitempty"`
-	IstNebenerwerb                 *xCode       `xml:"xga:istNebenerwerb,omitempty" json:"istNebenerwerb,omitempty"`
-	IstAutomatenaufstellung        *xCode       `xml:"xga:istAutomatenaufstellung,omitempty" json:"istAutomatenaufstellung,omitempty"`
-	IstBeteiligungOeffentlicheHand *xCode       `xml:"xga:istBeteiligungOeffentlicheHand,omitempty" json:"istBeteiligungOeffentlicheHand,omitempty"`
-	Handwerkskarte                 *xNachweis   `xml:"xga:handwerkskarte,omitempty" json:"handwerkskarte,omitempty"`
-	Erlaubnis                      *xNachweis   `xml:"xga:erlaubnis,omitempty" json:"erlaubnis,omitempty"`
-	Anschrift                      xAnschrift   `xml:"xga:anschrift" json:"anschrift"`
-	Hauptniederlassung             *xAnschrift  `xml:"xga:hauptniederlassung,omitempty" json:"hauptniederlassung,omitempty"`
-	BeteiligtePerson               []xPerson    `xml:"xga:beteiligtePerson" json:"beteiligtePerson,omitempty"`
+	Betrieb                     *xBetrieb            `xml:"xga:betrieb,omitempty" json:"betrieb,omitempty"`
+	AnzahlVollzeitBeschaeftigte *int                 `xml:"xga:anzahlVollzeitBeschaeftigte,omitempty" json:"anzahlVollzeitBeschaeftigte,omitempty"`
+	AnzahlTeilzeitBeschaeftigte *int                 `xml:"xga:anzahlTeilzeitBeschaeftigte,omitempty" json:"anzahlTeilzeitBeschaeftigte,omitempty"`
+	BetriebArt                  *xBetriebArt         `xml:"xga:betriebArt,omitempty" json:"betriebArt,omitempty"`
+	NiederlassungArt            *xCode               `xml:"xga:niederlassungArt,omitempty" json:"niederlassungArt,omitempty"`
+	IstReisegewerbe             *xCode               `xml:"xga:istReisegewerbe,omitempty" json:"istReisegewerbe,omitempty"`
+	IstNebenerwerb              *xCode               `xml:"xga:istNebenerwerb,omitempty" json:"istNebenerwerb,omitempty"`
+	IstAutomatenaufstellung     *xCode               `xml:"xga:istAutomatenaufstellung,omitempty" json:"istAutomatenaufstellung,omitempty"`
+	Handwerkskarte              *xNachweis           `xml:"xga:handwerkskarte,omitempty" json:"handwerkskarte,omitempty"`
+	Erlaubnis                   *xNachweis           `xml:"xga:erlaubnis,omitempty" json:"erlaubnis,omitempty"`
+	Anschrift                   xAnschrift           `xml:"xga:anschrift" json:"anschrift"`
+	Hauptniederlassung          *xHauptniederlassung `xml:"xga:hauptniederlassung,omitempty" json:"hauptniederlassung,omitempty"`
+	BeteiligtePerson            []xPerson            `xml:"xga:beteiligtePerson" json:"beteiligtePerson,omitempty"`
+	// BeteiligungOeffentlicheHand follows the persons, as in KoSIT's test suite
+	// (xgwa2.1-invalid-xsd.xml), with that list's URI; the values are janein's (unverified).
+	BeteiligungOeffentlicheHand *xCode `xml:"xga:beteiligungOeffentlicheHand,omitempty" json:"beteiligungOeffentlicheHand,omitempty"`
+}
+
+// xHauptniederlassung wraps the main establishment's address, as in the examples.
+type xHauptniederlassung struct {
+	Anschrift xAnschrift `xml:"xga:anschrift" json:"anschrift"`
 }
 
 type xBetrieb struct {

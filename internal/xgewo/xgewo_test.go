@@ -229,7 +229,7 @@ var needles = map[item]func(art gewerbe.Art) needle{
 	itemHandwerkskarte:              func(gewerbe.Art) needle { return needle{element: "handwerkskarte"} },
 	itemAufenthaltstitel:            func(gewerbe.Art) needle { return needle{element: "aufenthaltstitel"} },
 	itemAuflagen:                    func(gewerbe.Art) needle { return needle{element: "auflagen"} },
-	itemBeteiligungOeffentlicheHand: func(gewerbe.Art) needle { return needle{element: "istBeteiligungOeffentlicheHand"} },
+	itemBeteiligungOeffentlicheHand: func(gewerbe.Art) needle { return needle{element: "beteiligungOeffentlicheHand"} },
 	itemAndereAnschrift: func(art gewerbe.Art) needle {
 		if art == gewerbe.ArtAbmeldung {
 			return needle{element: "kuenftigeAnschrift"}
