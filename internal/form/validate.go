@@ -279,7 +279,7 @@ func (v *validator) address(f *Field, path string, required bool) {
 			continue
 		}
 		if m := partMax[part]; m > 0 && utf8.RuneCountInString(s) > m {
-			v.add(path+"."+part, "max_length", msg("max_length", f.Label, m), false)
+			v.add(path+"."+part, "max_length", msg("address_max_length", f.Label, partTexts[part], m), false)
 			ok = false
 		}
 	}

@@ -531,3 +531,20 @@ func TestWalkHundesteuer(t *testing.T) {
 		t.Errorf("listenhund fee %d", cents)
 	}
 }
+
+// TestAddressPartTooLong: a too long part of an address is named in the message.
+func TestAddressPartTooLong(t *testing.T) {
+	d := def(t, "gewerbe-anmeldung")
+	w := &walker{t: t, d: d, env: testEnv(t), draft: Draft{}}
+	res := w.post("betrieb", vals("betrieb.betriebsstaette.strasse", "Markt", "betrieb.betriebsstaette.hausnummer", strings.Repeat("1", 21),
+		"betrieb.betriebsstaette.plz", "04109", "betrieb.betriebsstaette.ort", "Leipzig"), nil)
+	for _, e := range res.Errors {
+		if e.Path == "betrieb.betriebsstaette.hausnummer" {
+			if !strings.Contains(e.Message.De, "Hausnummer: höchstens 20 Zeichen") {
+				t.Errorf("message %q does not name the house number", e.Message.De)
+			}
+			return
+		}
+	}
+	t.Fatalf("no error for a 21-character house number: %+v", res.Errors)
+}
