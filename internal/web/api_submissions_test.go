@@ -250,6 +250,10 @@ func TestSubmissionAPIBadInput(t *testing.T) {
 		{"token without submit scope", "application/json", body("99050012104000", dresden, valid), map[string]string{"Authorization": "Bearer " + readOnly}, 403, "", ""},
 		{"no token", "application/json", body("99050012104000", dresden, valid), nil, 401, "", ""},
 		{"unknown token", "application/json", body("99050012104000", dresden, valid), map[string]string{"Authorization": "Bearer rth_nope"}, 401, "", ""},
+		{"repeated top-level field", "application/json", `{"leistung":"99050012104000","ags":"14713000","ags":"14612000","data":{}}`, auth, 422, "/ags", "duplicate_key"},
+		{"field name in another case", "application/json", `{"LEISTUNG":"99050012104000","ags":"14612000","data":{}}`, auth, 422, "/LEISTUNG", "unknown_field"},
+		{"array instead of an object", "application/json", `[]`, auth, 422, "", "type"},
+		{"compressed body", "application/json", body("99050012104000", dresden, valid), map[string]string{"Authorization": "Bearer " + tok, "Content-Encoding": "gzip"}, 415, "", ""},
 		{"bad idempotency key", "application/json", body("99050012104000", dresden, valid), map[string]string{"Authorization": "Bearer " + tok, "Idempotency-Key": "mit leerzeichen"}, 422, "", "idempotency_key_invalid"},
 	}
 	for _, tc := range cases {
@@ -275,6 +279,10 @@ func TestSubmissionAPIBadInput(t *testing.T) {
 		if !found {
 			t.Errorf("%s: want %s %s in %s", tc.name, tc.pointer, tc.code, r.Body)
 		}
+	}
+	// Malformed JSON is explained in German, with the byte position.
+	if r := c.Do("POST", "/api/v1/submissions", "application/json", `{"leistung": x}`, auth); r.Status != 400 || !strings.Contains(r.Body, "Ungültiges JSON an Byte-Position 14") || !strings.Contains(r.Body, "kein gültiges JSON") {
+		t.Errorf("malformed JSON: %d %s", r.Status, r.Body)
 	}
 	var n int
 	if err := app.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM submissions`).Scan(&n); err != nil || n != 0 {

@@ -195,6 +195,8 @@ var messages = map[string][2]string{
 	"error.csrf":           {"Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es erneut.", "The form has expired. Please reload the page and send it again."},
 	"error.too_large":      {"Die Anfrage ist zu groß.", "The request is too large."},
 	"error.invalid":        {"Die Angaben sind unvollständig oder fehlerhaft.", "The input is incomplete or wrong."},
+	"error.malformed_json": {"Die Daten sind kein gültiges JSON.", "The data is not valid JSON."},
+	"error.media_type":     {"Die Daten müssen als unkomprimiertes JSON (Content-Type: application/json) gesendet werden.", "The data must be sent as uncompressed JSON (Content-Type: application/json)."},
 	"error.login_required": {"Bitte melden Sie sich an.", "Please log in."},
 	"error.back_home":      {"Zur Startseite", "Back to the home page"},
 

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -236,43 +238,116 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, submissionJSON(sub, false))
 }
 
-// readJSON reads a JSON request body into v: 415 for another content type, 413 over the
-// route's body limit, 400 for malformed JSON, 422 for unknown fields (see decodeStrict).
+// readJSON reads a JSON request body into v: 415 for another content type or a compressed
+// body, 413 over the route's body limit, 400 for malformed JSON, 422 for unknown, misspelt or
+// repeated fields (see decodeStrict).
 func readJSON(r *http.Request, v any) error {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		return &httpError{status: http.StatusUnsupportedMediaType, key: "error.invalid", detail: "Content-Type must be application/json"}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		return &httpError{status: http.StatusUnsupportedMediaType, key: "error.media_type",
+			detail: fmt.Sprintf("Content-Type muss application/json sein (gesendet: %q).", r.Header.Get("Content-Type"))}
+	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return &httpError{status: http.StatusUnsupportedMediaType, key: "error.media_type",
+			detail: fmt.Sprintf("Content-Encoding %q wird nicht unterstützt; bitte unkomprimiert senden.", ce)}
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		if isTooLarge(err) {
 			return err
 		}
-		return &httpError{status: 400, key: "error.invalid", detail: err.Error()}
+		return &httpError{status: 400, key: "error.malformed_json", detail: "Die Daten konnten nicht gelesen werden."}
 	}
 	return decodeStrict(body, v)
 }
 
-// decodeStrict decodes a JSON object, rejecting unknown fields with a pointer to them, and
-// malformed JSON with 400.
+// decodeStrict decodes a JSON object into the struct v. Go's decoder matches member names
+// without regard to case and lets a repeated member win; the API's contract (OpenAPI,
+// additionalProperties false) knows each member once and by its exact name, so the top-level
+// names are checked first: a repeated or unknown name (also "LEISTUNG") is a 422 with its
+// pointer. Malformed JSON is a 400 naming the byte position.
 func decodeStrict(body []byte, v any) error {
+	if err := checkMembers(body, jsonNames(v)); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &se), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-			return &httpError{status: 400, key: "error.invalid", detail: "malformed JSON: " + err.Error()}
+		case errors.As(err, &se):
+			return &httpError{status: 400, key: "error.malformed_json", detail: fmt.Sprintf("Ungültiges JSON an Byte-Position %d.", se.Offset)}
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return &httpError{status: 400, key: "error.malformed_json", detail: "Die Daten enden, bevor das JSON-Objekt vollständig ist."}
 		case errors.As(err, &te):
+			if te.Field == "" {
+				return apperr.Invalid(apperr.FieldError{Pointer: "", Code: "type", Message: "Erwartet wird ein JSON-Objekt."})
+			}
 			return apperr.Invalid(apperr.FieldError{Pointer: "/" + strings.ReplaceAll(te.Field, ".", "/"), Code: "type", Message: "Falscher Datentyp für „" + te.Field + "“."})
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			return apperr.Invalid(apperr.FieldError{Pointer: "/" + f, Code: "unknown_field", Message: "Unbekanntes Feld „" + f + "“."})
 		}
-		return &httpError{status: 400, key: "error.invalid", detail: err.Error()}
+		return &httpError{status: 400, key: "error.malformed_json", detail: "Die Daten sind kein gültiges JSON-Objekt."}
 	}
 	if dec.More() {
-		return &httpError{status: 400, key: "error.invalid", detail: "malformed JSON: data after the object"}
+		return &httpError{status: 400, key: "error.malformed_json", detail: "Nach dem JSON-Objekt folgen weitere Daten."}
+	}
+	return nil
+}
+
+// jsonNames lists the member names of the struct v points to (its json tags).
+func jsonNames(v any) map[string]bool {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	names := map[string]bool{}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		if name != "-" {
+			names[name] = true
+		}
+	}
+	return names
+}
+
+// checkMembers checks the top-level members of a JSON object: each known by its exact name
+// and given once. Anything that is not an object is left to the decoder.
+func checkMembers(body []byte, known map[string]bool) error {
+	if known == nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil // the decoder reports malformed JSON
+		}
+		name, _ := t.(string)
+		ptr := "/" + strings.ReplaceAll(strings.ReplaceAll(name, "~", "~0"), "/", "~1")
+		switch {
+		case seen[name]:
+			return apperr.Invalid(apperr.FieldError{Pointer: ptr, Code: "duplicate_key", Message: "Das Feld „" + name + "“ ist mehrfach angegeben."})
+		case !known[name]:
+			return apperr.Invalid(apperr.FieldError{Pointer: ptr, Code: "unknown_field", Message: "Unbekanntes Feld „" + name + "“ (Groß- und Kleinschreibung beachten)."})
+		}
+		seen[name] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
 	}
 	return nil
 }
