@@ -251,15 +251,32 @@ func Digest(canonical []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// RequestHash identifies the content of a request for idempotency checks.
+// RequestHash identifies the content of a request for idempotency checks. The data count in
+// a canonical form — members sorted, whitespace and string escapes normalised, numbers as
+// written — so that a retry of the same content is recognised even when its client
+// serialises it differently ("ö" or "\u00f6", another member order).
 func RequestHash(in Input) string {
 	h := sha256.New()
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, in.Data); err != nil {
-		compact.Write(in.Data)
-	}
-	fmt.Fprintf(h, "%s|%s|%s|%s", in.Leistung, in.AGS, in.OrganisationID, compact.Bytes())
+	fmt.Fprintf(h, "%s|%s|%s|%s", in.Leistung, in.AGS, in.OrganisationID, canonicalJSON(in.Data))
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonicalJSON re-encodes JSON with sorted members and normalised escapes; input that is not
+// JSON is returned compacted if possible, else as it is.
+func canonicalJSON(raw []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err == nil && !dec.More() {
+		if b, err := json.Marshal(v); err == nil {
+			return b
+		}
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return raw
+	}
+	return compact.Bytes()
 }
 
 // FormatReference renders a reference number: PREFIX-AGS-YEAR-NNNNNN.

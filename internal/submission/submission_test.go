@@ -126,3 +126,20 @@ func TestFormatReferenceAndKeys(t *testing.T) {
 		t.Fatal("pointer")
 	}
 }
+
+// TestRequestHashCanonical: a retry of the same content is the same request however its
+// client serialises it; other content is not.
+func TestRequestHashCanonical(t *testing.T) {
+	in := func(data string) submission.Input { return submission.Input{Leistung: "99050012104000", AGS: "14612000", Data: []byte(data)} }
+	a := submission.RequestHash(in(`{"art":"anmeldung","name":"Jörg","n":1.50}`))
+	for _, same := range []string{`{ "name" : "J\u00f6rg", "n":1.50, "art":"anmeldung" }`, "{\n\"art\":\"anmeldung\",\"name\":\"Jörg\",\"n\":1.50}"} {
+		if submission.RequestHash(in(same)) != a {
+			t.Errorf("%s hashes differently", same)
+		}
+	}
+	for _, other := range []string{`{"art":"anmeldung","name":"Jorg","n":1.50}`, `{"art":"anmeldung","name":"Jörg","n":1.5}`} {
+		if submission.RequestHash(in(other)) == a {
+			t.Errorf("%s hashes the same", other)
+		}
+	}
+}
