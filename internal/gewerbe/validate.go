@@ -160,6 +160,14 @@ func (c *checker) warn(ptr, code, msg string) {
 	c.warns = append(c.warns, fieldError(ptr, code, msg))
 }
 
+// issuedNotLater warns when the date a document was issued (permit, craft card, residence
+// title) lies after today: valid by the schema, but no document is issued in the future.
+func (c *checker) issuedNotLater(ptr, iso string) {
+	if d, ok := parseDate(iso); ok && d.After(c.today) {
+		c.warn(ptr, CodeIssuedInFuture, "Das Ausstellungsdatum liegt in der Zukunft. Bitte prüfen Sie die Angabe.")
+	}
+}
+
 func (c *checker) missing(ptr string) { c.fail(ptr, CodeRequired, "Bitte angeben.") }
 
 // text checks a string field and reports whether it holds a valid, non-empty value.
@@ -214,10 +222,12 @@ func (c *checker) anzeige(a *Anzeige) {
 	if a.Erlaubnis != nil {
 		c.text("/erlaubnis/art", a.Erlaubnis.Art, r2to200, true)
 		c.text("/erlaubnis/datum", a.Erlaubnis.Datum, rDate, false)
+		c.issuedNotLater("/erlaubnis/datum", a.Erlaubnis.Datum)
 		c.text("/erlaubnis/behoerde", a.Erlaubnis.Behoerde, rMax200, false)
 	}
 	if a.Handwerkskarte != nil {
 		c.text("/handwerkskarte/datum", a.Handwerkskarte.Datum, rDate, false)
+		c.issuedNotLater("/handwerkskarte/datum", a.Handwerkskarte.Datum)
 		c.text("/handwerkskarte/kammer", a.Handwerkskarte.Kammer, r2to200, true)
 	}
 
@@ -329,6 +339,7 @@ func (c *checker) person(ptr string, p *Person) {
 	if t := p.Aufenthaltstitel; t != nil {
 		c.text(ptr+"/aufenthaltstitel/art", t.Art, r2to200, true)
 		c.text(ptr+"/aufenthaltstitel/ausgestelltAm", t.AusgestelltAm, rDate, false)
+		c.issuedNotLater(ptr+"/aufenthaltstitel/ausgestelltAm", t.AusgestelltAm)
 		c.text(ptr+"/aufenthaltstitel/behoerde", t.Behoerde, rMax200, false)
 		c.text(ptr+"/aufenthaltstitel/auflagen", t.Auflagen, rMax1000, false)
 	}

@@ -106,3 +106,18 @@ func TestControlCharacters(t *testing.T) {
 		t.Errorf("line break and tab refused: %+v", errs)
 	}
 }
+
+// TestIssuedInTheFuture: a permit, craft card or residence title dated after today is valid
+// by the schema but warned about.
+func TestIssuedInTheFuture(t *testing.T) {
+	env := Env{Today: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)}
+	var a Anzeige
+	if err := json.Unmarshal(Sample("anmeldung-einzelunternehmen", env.Today), &a); err != nil {
+		t.Fatal(err)
+	}
+	a.Erlaubnis = &Erlaubnis{Art: "Erlaubnis nach § 34c GewO", Datum: "2999-01-01"}
+	errs, warns := Validate(&a, env)
+	if len(errs) != 0 || !hasError(warns, "/erlaubnis/datum", CodeIssuedInFuture) {
+		t.Fatalf("%+v %+v", errs, warns)
+	}
+}
