@@ -509,6 +509,11 @@ func (p *postReader) address(f *Field, path string) {
 			setIn(p.out, path+".ags", chosen)
 			return
 		}
+		// The place typed names exactly one of them ("01454" and "Wachau"): no question.
+		if byOrt := byPlaceName(cands, toString(getIn(p.out, path+".ort"))); byOrt != "" {
+			setIn(p.out, path+".ags", byOrt)
+			return
+		}
 		setIn(p.out, path+".ags", nil)
 		if f.AGS == AGSRequired {
 			p.fail(path+".ags", "ags_choose", f)
@@ -517,6 +522,26 @@ func (p *postReader) address(f *Field, path string) {
 }
 
 func hasKey(m map[string]int, k string) bool { _, ok := m[k]; return ok }
+
+// byPlaceName returns the AGS of the one candidate whose name (before ", Stadt" and the like)
+// is ort, ignoring case; "" when none or several are.
+func byPlaceName(cands []Gemeinde, ort string) string {
+	ort = strings.TrimSpace(ort)
+	if ort == "" {
+		return ""
+	}
+	found := ""
+	for _, g := range cands {
+		name, _, _ := strings.Cut(g.Name, ",")
+		if strings.EqualFold(strings.TrimSpace(name), ort) {
+			if found != "" {
+				return ""
+			}
+			found = g.AGS
+		}
+	}
+	return found
+}
 
 var plzRe = regexp.MustCompile(`^[0-9]{5}$`)
 

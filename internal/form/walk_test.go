@@ -210,10 +210,18 @@ func TestWalkGewerbeAnmeldung(t *testing.T) {
 		"anmeldung.fruehereBetriebsstaette.strasse", "Prager Straße", "anmeldung.fruehereBetriebsstaette.hausnummer", "2",
 		"anmeldung.fruehereBetriebsstaette.plz", "01067", "anmeldung.fruehereBetriebsstaette.ort", "Dresden"), "betrieb")
 
-	// Betrieb: the ambiguous postal code asks for the municipality first.
+	// Betrieb: the ambiguous postal code asks for the municipality first, unless the place
+	// typed names one of them.
+	named := vals("betrieb.betriebsstaette.strasse", "Markt", "betrieb.betriebsstaette.hausnummer", "1",
+		"betrieb.betriebsstaette.plz", "01896", "betrieb.betriebsstaette.ort", "pulsnitz")
+	fresh := &walker{t: t, d: d, env: w.env, draft: Draft{}}
+	fresh.post("betrieb", named, nil)
+	if got := toString(getIn(fresh.draft, "betrieb.betriebsstaette.ags")); got == "" {
+		t.Fatal("the place typed did not settle the ambiguous postal code")
+	}
 	betrieb := vals("betrieb.geschaeftsbezeichnung", "Ayşes Fahrradwerkstatt",
 		"betrieb.betriebsstaette.strasse", "Markt", "betrieb.betriebsstaette.hausnummer", "1",
-		"betrieb.betriebsstaette.plz", "01896", "betrieb.betriebsstaette.ort", "Pulsnitz",
+		"betrieb.betriebsstaette.plz", "01896", "betrieb.betriebsstaette.ort", "Ohorn-Gersdorf",
 		"betrieb.kontakt.telefon", "0341 1234567", "betrieb.kontakt.email", "ayse@example.org",
 		"betrieb.beteiligungOeffentlicheHand", "false")
 	res = w.post("betrieb", betrieb, nil)
