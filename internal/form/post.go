@@ -384,7 +384,7 @@ func (p *postReader) field(vis *scope, f *Field, path string, item map[string]an
 			return
 		}
 		if !acceptsType(f.Accept, fm.ContentType) {
-			p.fail(path, "file_type", f, strings.Join(f.Accept, ", "))
+			p.fail(path, "file_type", f, typeNames(f.Accept))
 			return
 		}
 		if fm.Size <= 0 {
@@ -522,6 +522,21 @@ func (p *postReader) address(f *Field, path string) {
 }
 
 func hasKey(m map[string]int, k string) bool { _, ok := m[k]; return ok }
+
+// typeNames names allowed media types as people know them ("PDF, JPEG, PNG").
+func typeNames(accept []string) string {
+	known := map[string]string{"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF",
+		"image/webp": "WebP", "image/tiff": "TIFF", "text/plain": "Text (TXT)", "image/*": "Bilder"}
+	names := make([]string, len(accept))
+	for i, a := range accept {
+		if n, ok := known[a]; ok {
+			names[i] = n
+		} else {
+			names[i] = a
+		}
+	}
+	return strings.Join(names, ", ")
+}
 
 // byPlaceName returns the AGS of the one candidate whose name (before ", Stadt" and the like)
 // is ort, ignoring case; "" when none or several are.

@@ -194,7 +194,7 @@ func fillGewA1(t *testing.T, d *dialog) {
 
 	// Uploads: the type is sniffed from the content and must be allowed; size is limited.
 	r = d.multipart("unterlagen", nil, []upload{{"unterlagen.ausweis", "ausweis.pdf", []byte("MZ\x90\x00 not a pdf at all")}}, true)
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Dateityp ist nicht erlaubt") {
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Dateityp ist nicht erlaubt. Erlaubt sind: PDF, JPEG, PNG.") {
 		t.Fatalf("executable accepted: %d\n%s", r.Status, errorSummary(r.Body))
 	}
 	big := append(append([]byte{}, pdfBytes...), bytes.Repeat([]byte{' '}, 10<<20)...)
