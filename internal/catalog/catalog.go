@@ -160,6 +160,53 @@ func (c *Catalog) Lebenslage(id string) (Lebenslage, bool) {
 	return Lebenslage{}, false
 }
 
+// nearWord reports whether text (normalised, words separated by spaces) has a word that
+// begins with w misspelt once: one letter wrong, missing or extra, or two neighbours swapped.
+func nearWord(text, w string) bool {
+	for _, word := range strings.Fields(text) {
+		for _, n := range []int{len(w) - 1, len(w), len(w) + 1} {
+			if n > 0 && n <= len(word) && oneEdit(word[:n], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// oneEdit reports whether a and b (ASCII after Normalize, mostly) differ by exactly one edit
+// of the kinds nearWord names.
+func oneEdit(a, b string) bool {
+	if a == b {
+		return false
+	}
+	la, lb := len(a), len(b)
+	switch {
+	case la == lb:
+		diff := -1
+		for i := 0; i < la; i++ {
+			if a[i] != b[i] {
+				if diff >= 0 {
+					// a second difference: only a swap of neighbours is one edit
+					return i == diff+1 && a[diff] == b[i] && a[i] == b[diff] && a[i+1:] == b[i+1:]
+				}
+				diff = i
+			}
+		}
+		return true
+	case la == lb+1:
+		a, b = b, a
+		fallthrough
+	case lb == la+1:
+		for i := 0; i < len(a); i++ {
+			if a[i] != b[i] {
+				return a[i:] == b[i+1:]
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // Normalize folds text for search: lower case, umlauts and ß spelled out (ä → ae), accents
 // removed, punctuation to spaces. "Gewerbeschein", "GEWERBESCHEIN" and "gewerbe-schein" meet.
 func Normalize(s string) string {
@@ -179,10 +226,16 @@ func Normalize(s string) string {
 }
 
 // Search returns the services matching every word of q (as a word prefix or, for words of at
-// least four letters, anywhere inside a word, so "schein" finds "Gewerbeschein"), best first:
-// name matches before synonym or description matches. An empty query returns all services.
+// least four letters, anywhere inside a word, so "schein" finds "Gewerbeschein"; a word of at
+// least five letters also with one letter wrong, missing, extra or two swapped, so "Gewrbe"
+// finds "Gewerbe"), best first: name matches before synonym or description matches, exact
+// before misspelt. An empty query returns all services; a query of punctuation alone ("%")
+// none.
 func (c *Catalog) Search(q string) []*Leistung {
 	words := strings.Fields(Normalize(q))
+	if len(words) == 0 && strings.TrimSpace(q) != "" {
+		return nil
+	}
 	type hit struct {
 		l     *Leistung
 		score int
@@ -200,6 +253,8 @@ func (c *Catalog) Search(q string) []*Leistung {
 				score += 5
 			case len(w) >= 4 && strings.Contains(l.search, w):
 				score += 2
+			case len(w) >= 5 && nearWord(l.search, w):
+				score++
 			default:
 				ok = false
 			}

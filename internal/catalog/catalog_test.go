@@ -21,6 +21,9 @@ func TestLoadAndSearch(t *testing.T) {
 		"Makler":            "99050007000000",
 		"selbständig":       "99050012104000",
 		"register business": "99050012104000",
+		"Gewrbe anmelden":   "99050012104000", // one letter missing
+		"Gewerbe anmleden":  "99050012104000", // two letters swapped
+		"Hundestuer":        "99024005000000",
 	} {
 		got := c.Search(q)
 		if len(got) == 0 || got[0].Key != want {
@@ -36,6 +39,22 @@ func TestLoadAndSearch(t *testing.T) {
 	}
 	if len(c.Search("")) != len(c.Leistungen) {
 		t.Error("empty query does not list all")
+	}
+	for _, q := range []string{"%", "_", "  ,;  "} {
+		if got := c.Search(q); len(got) != 0 {
+			t.Errorf("Search(%q) found %d services", q, len(got))
+		}
+	}
+	for a, b := range map[string]string{"gewerbe": "gewrbe", "anmelden": "anmledne"} {
+		if a == "anmelden" {
+			if oneEdit(a, b) {
+				t.Errorf("oneEdit(%q, %q): two edits taken for one", a, b)
+			}
+			continue
+		}
+		if !oneEdit(a, b) {
+			t.Errorf("oneEdit(%q, %q) = false", a, b)
+		}
 	}
 	if ll, ok := c.Lebenslage("gewerbe-gruenden"); !ok || len(ll.Keys) < 4 {
 		t.Error("Lebenslage gewerbe-gruenden missing")

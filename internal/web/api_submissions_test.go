@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rathaus-egov/rathaus/internal/apptest"
 	"github.com/rathaus-egov/rathaus/internal/gewerbe"
@@ -354,6 +356,14 @@ func TestServicesSearchResults(t *testing.T) {
 	}
 	if !strings.Contains(b, `id="results-title"`) {
 		t.Fatal("no results section for a query without hits")
+	}
+	if b := c.Get("/leistungen?q=Hundesteuer&lang=de").Body; !strings.Contains(b, "1 Leistung gefunden") {
+		t.Error("one hit is not counted in the singular")
+	}
+	// A long query is cut at a character boundary, never inside one.
+	long := strings.Repeat("ä", 150) // 300 bytes
+	if b := c.Get("/leistungen?q=" + url.QueryEscape(long)).Body; !strings.Contains(b, strings.Repeat("ä", 100)) || strings.Contains(b, "\ufffd") || !utf8.ValidString(b) {
+		t.Error("the long query was not cut at a character boundary")
 	}
 }
 

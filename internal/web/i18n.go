@@ -55,6 +55,7 @@ var messages = map[string][2]string{
 	"services.search_hint":     {"Zum Beispiel „Gewerbeschein“, „Firma anmelden“ oder „Hund“.", "For example \"business registration\" or \"dog\"."},
 	"services.search_submit":   {"Suchen", "Search"},
 	"services.results":         {"%d Leistungen gefunden", "%d services found"},
+	"services.result_one":      {"1 Leistung gefunden", "1 service found"},
 	"services.none":            {"Keine Leistung gefunden. Versuchen Sie ein anderes Wort oder sehen Sie unten nach Lebenslagen.", "No service found. Try another word or browse the life events below."},
 	"services.lebenslagen":     {"Lebenslagen", "Life events"},
 	"service.online":           {"Online beantragen", "Apply online"},

@@ -145,7 +145,8 @@ func (s *Server) servicesPart(lang, name, key string, data func() any) (template
 func (s *Server) servicesSearch(w http.ResponseWriter, r *http.Request) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if len(q) > 200 {
-		q = q[:200]
+		// Cut at a character boundary: a cut inside a character left an invalid byte.
+		q = strings.ToValidUTF8(q[:200], "")
 	}
 	lang := state(r).lang
 	ll, err := s.servicesPart(lang, "lebenslagen", "", func() any { return s.lebenslagen() })
