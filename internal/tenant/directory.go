@@ -1,6 +1,11 @@
 package tenant
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 // Directory is an in-memory index of the municipalities for lookups on the hot path
 // (validation of every submission): by AGS, by postal code and by place name. It implements
@@ -66,29 +71,85 @@ func (d *Directory) AGSForOrt(ort string) []string {
 	return d.byOrt[strings.ToLower(strings.TrimSpace(ort))]
 }
 
-// Search finds municipalities by postal code (exact) or name (prefix, case-insensitive),
-// larger municipalities first, at most limit.
-func (d *Directory) Search(q string, limit int) []*Tenant {
-	q = strings.TrimSpace(q)
-	var out []*Tenant
-	if len(q) == 5 && strings.Trim(q, "0123456789") == "" {
-		for _, a := range d.byPLZ[q] {
-			out = append(out, d.byAGS[a])
+// Search finds municipalities by postal code or name, larger municipalities first, at most
+// limit; more reports whether there were more. A five-digit postal code anywhere in q selects
+// its municipalities ("01067 Dresden" too; the other words then narrow them); otherwise every
+// word of q must begin a word of the name, ignoring case, umlauts written out (ae, oe, ue),
+// ß as ss and the words "Stadt", "Kurort", "Gemeinde" ("Dresden Stadt", "Weissenberg",
+// "Kurort Oberwiesenthal").
+func (d *Directory) Search(q string, limit int) (out []*Tenant, more bool) {
+	var plz string
+	var words []string
+	for _, w := range strings.Fields(q) {
+		if len(w) == 5 && strings.Trim(w, "0123456789") == "" && plz == "" {
+			plz = w
+			continue
 		}
-	} else if q != "" {
-		lq := strings.ToLower(q)
-		for _, t := range d.byAGS {
-			n := strings.ToLower(t.Name)
-			if strings.HasPrefix(n, lq) || strings.Contains(n, " "+lq) || strings.Contains(n, "-"+lq) {
-				out = append(out, t)
+		for _, f := range strings.Fields(foldName(w)) {
+			if !fillerWords[f] {
+				words = append(words, f)
 			}
+		}
+	}
+	if plz == "" && len(words) == 0 {
+		return nil, false
+	}
+	candidates := d.byAGS
+	if plz != "" {
+		candidates = map[string]*Tenant{}
+		for _, a := range d.byPLZ[plz] {
+			candidates[a] = d.byAGS[a]
+		}
+	}
+	for _, t := range candidates {
+		if nameHas(foldName(t.Name), words) {
+			out = append(out, t)
 		}
 	}
 	sortByPopulation(out)
 	if len(out) > limit {
-		out = out[:limit]
+		return out[:limit], true
 	}
-	return out
+	return out, false
+}
+
+// fillerWords are words of official names people leave out or put elsewhere.
+var fillerWords = map[string]bool{"stadt": true, "kurort": true, "gemeinde": true}
+
+// foldName folds a name for matching: lower case, umlauts written out, ß as ss, and every
+// character but letters and digits a space ("Weißenberg / Wóspork, Stadt" → "weissenberg
+// wospork stadt").
+func foldName(s string) string {
+	s = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "Ä", "ae", "Ö", "oe", "Ü", "ue").Replace(s)
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// nameHas reports whether every word begins a word of the folded name.
+func nameHas(name string, words []string) bool {
+	nw := strings.Fields(name)
+	for _, w := range words {
+		found := false
+		for _, x := range nw {
+			if strings.HasPrefix(x, w) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 func sortByPopulation(ts []*Tenant) {

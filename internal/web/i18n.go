@@ -74,6 +74,7 @@ var messages = map[string][2]string{
 	"service.finder_label":     {"Postleitzahl oder Ort des Betriebs bzw. Ihres Wohnorts", "Postal code or place"},
 	"service.finder_submit":    {"Stelle finden", "Find office"},
 	"service.finder_none":      {"Zu dieser Angabe kennen wir keine sächsische Gemeinde. Bitte prüfen Sie die Postleitzahl oder den Ortsnamen.", "We know no Saxon municipality for this. Please check the postal code or place name."},
+	"service.finder_more":      {"Es gibt weitere Treffer; gezeigt werden die 10 größten Gemeinden. Bitte suchen Sie genauer, zum Beispiel mit der Postleitzahl.", "There are more matches; the 10 largest municipalities are shown. Please search more precisely, for example with the postal code."},
 	"service.finder_results":   {"Ergebnis für „%s“", "Result for \"%s\""},
 	"service.delegated":        {"Diese Gemeinde lässt die Leistung von einer anderen Gemeinde erledigen (Verwaltungsgemeinschaft).", "This municipality has the service performed by another municipality."},
 	"service.address":          {"Anschrift", "Address"},

@@ -175,6 +175,7 @@ type servicePage struct {
 	Ort      string
 	Matches  []officeMatch
 	Searched bool
+	More     bool // more municipalities matched than are shown
 }
 
 func (s *Server) serviceDetail(w http.ResponseWriter, r *http.Request) error {
@@ -184,11 +185,13 @@ func (s *Server) serviceDetail(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := servicePage{L: l, Ort: strings.TrimSpace(r.URL.Query().Get("ort"))}
 	if len(d.Ort) > 100 {
-		d.Ort = d.Ort[:100]
+		d.Ort = strings.ToValidUTF8(d.Ort[:100], "")
 	}
 	if d.Ort != "" {
 		d.Searched = true
-		for _, t := range s.Directory.Search(d.Ort, 10) {
+		found, more := s.Directory.Search(d.Ort, 10)
+		d.More = more
+		for _, t := range found {
 			m := officeMatch{Tenant: t}
 			var err error
 			if l.OfficeKind != "" {
