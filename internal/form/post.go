@@ -113,7 +113,25 @@ func (d *Definition) ApplyPost(stepID string, post Post, draft Draft, env Env) (
 		res.Focus = arg
 		return out, res, nil
 	case "plz":
+		// "Gemeinde zur Postleitzahl ermitteln" answers every time: the municipalities to
+		// choose from, the place filled in — or why there is none.
 		res.Action = ActionLookupPLZ
+		if f := d.fieldAt(arg); f != nil && f.Type == TypeAddress {
+			plz := toString(getIn(out, arg+".plz"))
+			staat := toString(getIn(out, arg+".staat"))
+			switch {
+			case staat != "" && staat != "DE":
+				// abroad: nothing to look up
+			case !plzRe.MatchString(plz):
+				res.Errors = []FieldError{{Path: arg + ".plz", Step: stepID, Code: "plz_format", Message: msg("plz_format", f.Label)}}
+			case env.PLZ != nil && len(env.PLZ.Resolve(plz)) == 0:
+				res.Errors = []FieldError{{Path: arg + ".plz", Step: stepID, Code: "plz_unknown", Message: msg("plz_unknown", f.Label)}}
+			}
+			res.Focus = arg + ".ort"
+			if len(res.Errors) > 0 {
+				res.Focus = arg + ".plz"
+			}
+		}
 		return out, res, nil
 	case "back":
 		res.Action = ActionBack

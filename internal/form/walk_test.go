@@ -556,3 +556,23 @@ func TestAddressPartTooLong(t *testing.T) {
 	}
 	t.Fatalf("no error for a 21-character house number: %+v", res.Errors)
 }
+
+// TestLookupPLZAnswers: "Gemeinde zur Postleitzahl ermitteln" answers every time.
+func TestLookupPLZAnswers(t *testing.T) {
+	d := def(t, "gewerbe-anmeldung")
+	for plz, want := range map[string]string{"12": "plz_format", "80331": "plz_unknown", "04109": ""} {
+		w := &walker{t: t, d: d, env: testEnv(t), draft: Draft{}}
+		res := w.post("betrieb", vals("betrieb.betriebsstaette.plz", plz, ActionField, "plz:betrieb.betriebsstaette"), nil)
+		if res.Action != ActionLookupPLZ {
+			t.Fatalf("%s: %+v", plz, res)
+		}
+		switch {
+		case want == "":
+			if len(res.Errors) != 0 || toString(getIn(w.draft, "betrieb.betriebsstaette.ort")) != "Leipzig" || res.Focus != "betrieb.betriebsstaette.ort" {
+				t.Errorf("%s: %+v, ort %v", plz, res, getIn(w.draft, "betrieb.betriebsstaette.ort"))
+			}
+		case len(res.Errors) != 1 || res.Errors[0].Code != want || res.Focus != "betrieb.betriebsstaette.plz":
+			t.Errorf("%s: %+v, want %s", plz, res, want)
+		}
+	}
+}

@@ -315,6 +315,11 @@ func (s *Server) antragPost(w http.ResponseWriter, r *http.Request) error {
 		return redirect(w, r, stepURL(a.rec.ID, res.Goto))
 	case form.ActionSave:
 		return redirect(w, r, stepURL(a.rec.ID, step)+"?gespeichert=1")
+	case form.ActionLookupPLZ:
+		if len(res.Errors) > 0 {
+			v, _ := a.def.View(step, out, res.Errors, state(r).lang)
+			return s.renderStep(w, r, a, v, http.StatusUnprocessableEntity, "", "", res.Errors)
+		}
 	}
 	to := stepURL(a.rec.ID, step)
 	if res.Focus != "" {
