@@ -83,7 +83,7 @@ var messages = map[string][2]string{
 	"service.hours":            {"Öffnungszeiten", "Opening hours"},
 	"service.easy":             {"In Leichter Sprache", "In easy language"},
 
-	"form.required":     {"Pflichtfeld", "required"},
+	"form.required":     {"Pflichtangabe", "required"},
 	"form.errors_title": {"Bitte korrigieren Sie die folgenden Angaben:", "Please correct the following:"},
 	"form.submit":       {"Absenden", "Submit"},
 	"form.save":         {"Speichern", "Save"},
