@@ -27,11 +27,20 @@ func OpenCaseHook(svc *casework.Service) SubmitHook {
 		// Batched at commit on PostgreSQL with the group's other cases (insertRows).
 		if err := tx.insertRows(ctx, `INSERT INTO cases (id, tenant_ags, office_id, submission_id, filed_ags, case_type, leistung, reference, display_name, search_name, status, user_id, organisation_id, status_at, created_at, updated_at) VALUES `,
 			"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "",
-			[]any{c.ID, c.TenantAGS, c.OfficeID, c.SubmissionID, c.FiledAGS, c.Type, c.Leistung, c.Reference, c.DisplayName, strings.ToLower(c.DisplayName), string(c.Status), c.UserID, c.OrganisationID, ts, ts, ts}); err != nil {
+			[]any{c.ID, c.TenantAGS, c.OfficeID, c.SubmissionID, c.FiledAGS, c.Type, c.Leistung, c.Reference, c.DisplayName, caseSearchText(s), string(c.Status), c.UserID, c.OrganisationID, ts, ts, ts}); err != nil {
 			return err
 		}
 		return applyRows(ctx, tx, c, ch, "system", s.CreatedAt)
 	}
+}
+
+// caseSearchText is the case's search column: the folded names of the notice, or the folded
+// display name of a submission Prepare gave no search text.
+func caseSearchText(s *submission.Submission) string {
+	if s.SearchText != "" {
+		return s.SearchText
+	}
+	return submission.SearchFold(s.DisplayName)
 }
 
 // ErrCaseChanged is returned by ApplyCaseChange when someone else changed the case since it
@@ -380,8 +389,10 @@ func caseWhere(f CaseFilter) (string, []any) {
 		where, args = append(where, "assignee_id = ?"), append(args, f.Assignee)
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
-		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(q) + "%"
-		where, args = append(where, "(LOWER(reference) LIKE ? OR search_name LIKE ?)"), append(args, like, like)
+		// The reference as typed; the names folded like the column (cases opened before the
+		// column held folded names hold the lower-cased display name: both are tried).
+		like := func(s string) string { return "%" + strings.NewReplacer("%", "", "_", "").Replace(s) + "%" }
+		where, args = append(where, "(LOWER(reference) LIKE ? OR search_name LIKE ? OR search_name LIKE ?)"), append(args, like(q), like(submission.SearchFold(q)), like(q))
 	}
 	return strings.Join(where, " AND "), args
 }

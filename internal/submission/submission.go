@@ -53,7 +53,14 @@ type Submission struct {
 	GewerbebetriebID string              `json:"gewerbebetriebID,omitempty"`
 	Office           OfficeSnapshot      `json:"-"`
 	CreatedAt        time.Time           `json:"createdAt"`
+	// SearchText is what staff may search the case by, folded (SearchFold): the display
+	// name, the business's names and every person's name. Set by Prepare; not stored.
+	SearchText string `json:"-"`
 }
+
+// SearchFold folds text for the case search: lower case, umlauts written out, ß as ss,
+// accents removed, punctuation a space — "Süße Ähre" and "suesse aehre" meet.
+func SearchFold(s string) string { return catalog.Normalize(s) }
 
 // OfficeSnapshot is the responsible office as it was when the submission arrived; documents
 // are rendered from it, so a later change of the office's address never changes a document.
@@ -201,6 +208,11 @@ func (s *Service) Prepare(in Input, off Office) (*Prepared, error) {
 		}
 		sub.Art, sub.Data, sub.Warnings = string(a.Art), canon, prefix(warns, in.DataPointer)
 		sub.DisplayName, sub.GewerbebetriebID = a.DisplayName(), a.Betrieb.GewerbebetriebID
+		names := []string{sub.DisplayName, a.Betrieb.Name, a.Betrieb.Geschaeftsbezeichnung}
+		for _, p := range a.Personen {
+			names = append(names, p.Vornamen+" "+p.Familienname, p.Geburtsname)
+		}
+		sub.SearchText = SearchFold(strings.Join(names, " "))
 		p.Anzeige = a
 	default:
 		if !ok {

@@ -750,3 +750,35 @@ func TestCaseWithoutPostfach(t *testing.T) {
 		t.Fatalf("a refused message was stored: %+v", ms)
 	}
 }
+
+// TestCaseSearchFindsPeople: the inbox search finds a case by any person's name and by the
+// business's names, with umlauts and ß written either way.
+func TestCaseSearchFindsPeople(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	tok := app.CreateToken(dresden, identity.ScopeSubmit)
+	auth := map[string]string{"Authorization": "Bearer " + tok}
+	var gmbh map[string]any
+	_ = json.Unmarshal(gewerbe.Sample("anmeldung-gmbh", app.Clock()), &gmbh)
+	gmbh["betrieb"].(map[string]any)["name"] = "Süße Ähre GmbH"
+	gb, _ := json.Marshal(gmbh)
+	refs := map[string]string{}
+	for name, data := range map[string][]byte{"einzel": gewerbe.Sample("anmeldung-einzelunternehmen", app.Clock()), "gmbh": gb} {
+		r := app.Client().Do("POST", "/api/v1/submissions", "application/json", body("99050012104000", dresden, data), auth)
+		var s subResp
+		if err := json.Unmarshal([]byte(r.Body), &s); err != nil || r.Status != 201 {
+			t.Fatalf("submit %s: %d %s", name, r.Status, r.Body)
+		}
+		refs[name] = s.Reference
+	}
+	app.CreateStaff("gewerbe@dresden.example", dresden)
+	staff := app.Client()
+	staff.Login("gewerbe@dresden.example")
+	for q, want := range map[string]string{"Nguyen": "einzel", "thi lan": "einzel", "Kowalski": "gmbh", "süße": "gmbh", "suesse aehre": "gmbh", "Lotus": "einzel"} {
+		p := staff.Get("/amt/vorgaenge?q=" + url.QueryEscape(q))
+		for name, ref := range refs {
+			if got := strings.Contains(p.Body, ref); got != (name == want) {
+				t.Errorf("search %q: %s listed %v", q, name, got)
+			}
+		}
+	}
+}
