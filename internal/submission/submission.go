@@ -164,7 +164,12 @@ func (s *Service) Prepare(in Input, off Office) (*Prepared, error) {
 		return nil, err
 	}
 	now := s.Now()
-	p := &Prepared{Principal: in.Principal(), IdemKey: in.IdempotencyKey, RequestHash: RequestHash(in), RefPrefix: l.ReferencePrefix, Year: now.In(clock.Berlin).Year(), Leistung: l}
+	p := &Prepared{Principal: in.Principal(), IdemKey: in.IdempotencyKey, RefPrefix: l.ReferencePrefix, Year: now.In(clock.Berlin).Year(), Leistung: l}
+	if in.IdempotencyKey != "" {
+		// Only a request with a key is compared with an earlier one (canonicalising the data
+		// costs a decode and an encode of it).
+		p.RequestHash = RequestHash(in)
+	}
 	sub := &p.Submission
 	sub.ID = s.NewID()
 	sub.TenantAGS, sub.OfficeAGS, sub.OfficeID, sub.Office = in.AGS, off.TenantAGS, off.ID, off.Snapshot
