@@ -204,6 +204,15 @@ func TestRetryWindowThenDeadAndReplay(t *testing.T) {
 	if list.Status != 200 || !strings.Contains(list.Body, ds[0].ID) {
 		t.Fatalf("dead letters page: %d", list.Status)
 	}
+	// Found by (part of) the Aktenzeichen, which each row shows, with the count of all.
+	sub, _ := app.DB.GetSubmission(context.Background(), ds[0].SubmissionID)
+	found := staff.Get("/amt/zustellungen?q=" + sub.Reference[len(sub.Reference)-6:])
+	if found.Status != 200 || !strings.Contains(found.Body, "<td>"+sub.Reference+"</td>") || !strings.Contains(found.Body, fmt.Sprintf("%d Zustellungen", len(ds))) {
+		t.Fatalf("search by reference: %d", found.Status)
+	}
+	if none := staff.Get("/amt/zustellungen?q=GEW-00000000"); !strings.Contains(none.Body, "0 Zustellungen") {
+		t.Fatal("a reference that does not exist found deliveries")
+	}
 	page := staff.Get("/amt/zustellungen/" + ds[0].ID)
 	if page.Status != 200 || !strings.Contains(page.Body, "HTTP 503") || !strings.Contains(page.Body, "Erneut zustellen") {
 		t.Fatalf("delivery page: %d", page.Status)

@@ -319,11 +319,60 @@ func (db *DB) GetDelivery(ctx context.Context, id string) (*delivery.Delivery, e
 type DeliveryFilter struct {
 	OfficeAGS []string // empty: every office (platform admins, CLI)
 	Status    delivery.Status
+	Reference string // part of the submission's reference (Aktenzeichen), case-insensitive
 	Limit     int
 }
 
 // ListDeliveries returns the newest deliveries matching f.
 func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]delivery.Delivery, error) {
+	where, args := deliveryWhere(f)
+	if f.Limit <= 0 {
+		f.Limit = 200
+	}
+	args = append(args, f.Limit)
+	return db.queryDeliveries(ctx, where+` ORDER BY d.created_at DESC, d.id LIMIT ?`, args...)
+}
+
+// CountMatchingDeliveries counts the deliveries matching f (its Limit ignored).
+func (db *DB) CountMatchingDeliveries(ctx context.Context, f DeliveryFilter) (int, error) {
+	where, args := deliveryWhere(f)
+	var n int
+	err := db.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries d WHERE `+where, args...).Scan(&n)
+	return n, err
+}
+
+// ReferencesOf returns the references of the submissions ids, by id.
+func (db *DB) ReferencesOf(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 200)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := db.Query(ctx, `SELECT id, reference FROM submissions WHERE id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, ref string
+			if err := rows.Scan(&id, &ref); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = ref
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// deliveryWhere is the WHERE clause of f over deliveries d.
+func deliveryWhere(f DeliveryFilter) (string, []any) {
 	where := `1 = 1`
 	var args []any
 	if len(f.OfficeAGS) > 0 {
@@ -336,11 +385,11 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]delivery.
 		where += ` AND d.status = ?`
 		args = append(args, string(f.Status))
 	}
-	if f.Limit <= 0 {
-		f.Limit = 200
+	if r := strings.ToLower(strings.TrimSpace(f.Reference)); r != "" {
+		where += ` AND d.submission_id IN (SELECT id FROM submissions WHERE LOWER(reference) LIKE ?)`
+		args = append(args, "%"+strings.NewReplacer("%", "", "_", "").Replace(r)+"%")
 	}
-	args = append(args, f.Limit)
-	return db.queryDeliveries(ctx, where+` ORDER BY d.created_at DESC, d.id LIMIT ?`, args...)
+	return where, args
 }
 
 // CountDeliveries counts deliveries per status (metrics, tests).

@@ -20,6 +20,9 @@ type deliveriesData struct {
 	Status       string
 	Statuses     []delivery.Status
 	Deliveries   []delivery.Delivery
+	References   map[string]string // submission id → reference
+	Query        string            // part of a reference searched for
+	Total        int               // deliveries matching on all pages
 	Tasks        []sqlstore.Task
 	Rueckmeldung []sqlstore.Rueckmeldung
 	AllTenants   bool
@@ -46,8 +49,23 @@ func (s *Server) staffDeliveries(w http.ResponseWriter, r *http.Request) error {
 	if scope != nil && len(scope) == 0 {
 		return s.render(w, r, http.StatusOK, "deliveries", s.page(r, "deliveries.title", d))
 	}
+	d.Query = strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(d.Query) > 60 {
+		d.Query = strings.ToValidUTF8(d.Query[:60], "")
+	}
+	f := sqlstore.DeliveryFilter{OfficeAGS: scope, Status: delivery.Status(d.Status), Reference: d.Query, Limit: 200}
 	var err error
-	if d.Deliveries, err = s.DB.ListDeliveries(ctx, sqlstore.DeliveryFilter{OfficeAGS: scope, Status: delivery.Status(d.Status), Limit: 200}); err != nil {
+	if d.Deliveries, err = s.DB.ListDeliveries(ctx, f); err != nil {
+		return err
+	}
+	if d.Total, err = s.DB.CountMatchingDeliveries(ctx, f); err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(d.Deliveries))
+	for _, dl := range d.Deliveries {
+		ids = append(ids, dl.SubmissionID)
+	}
+	if d.References, err = s.DB.ReferencesOf(ctx, ids); err != nil {
 		return err
 	}
 	for _, ags := range scope {
