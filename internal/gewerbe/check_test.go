@@ -227,6 +227,7 @@ func TestSchemaRules(t *testing.T) {
 		{name: "geschaeftsbezeichnung too long", sample: sEinzel, edits: []edit{set("/betrieb/geschaeftsbezeichnung", long(251))}, errs: []string{"/betrieb/geschaeftsbezeichnung too_long"}},
 		{name: "register art missing", sample: sGmbH, edits: []edit{del("/betrieb/register/art")}, errs: []string{"/betrieb/register/art required"}},
 		{name: "register art enum", sample: sGmbH, edits: []edit{set("/betrieb/register/art", "HR")}, errs: []string{"/betrieb/register/art enum"}},
+		{name: "register art of another legal form", sample: sGmbH, edits: []edit{set("/betrieb/register/art", "VR")}, warns: []string{"/betrieb/register/art register_art_mismatch"}},
 		{name: "register nummer missing", sample: sGmbH, edits: []edit{del("/betrieb/register/nummer")}, errs: []string{"/betrieb/register/nummer required"}},
 		{name: "register nummer pattern", sample: sGmbH, edits: []edit{set("/betrieb/register/nummer", "HRB 45678")}, errs: []string{"/betrieb/register/nummer pattern"}},
 		{name: "register nummer with suffix", sample: sGmbH, edits: []edit{set("/betrieb/register/nummer", "45678 B")}},

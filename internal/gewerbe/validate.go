@@ -486,6 +486,20 @@ func (c *checker) r3Register(b *Betrieb) {
 		c.fail("/betrieb/register", CodeRegisterRequired, fmt.Sprintf(
 			"Für die Rechtsform %s sind Registerart, Registernummer und Registergericht anzugeben.", name))
 	}
+	// Beyond R3, a warning: the register a legal form is entered in (a GmbH in the
+	// Vereinsregister is a typing error the office would otherwise find by hand).
+	if r := b.Register; r != nil {
+		if want, ok := registerOf[b.Rechtsform]; ok && slices.Contains(registerArten, r.Art) && r.Art != want {
+			c.warn("/betrieb/register/art", CodeRegisterArtMismatch, fmt.Sprintf(
+				"Eine %s wird im Register %s eingetragen, angegeben ist %s. Bitte prüfen Sie die Registerart.", rechtsformName(b.Rechtsform), want, r.Art))
+		}
+	}
+}
+
+// registerOf is the register each legal form with one is entered in.
+var registerOf = map[string]string{
+	"gmbh": "HRB", "ug": "HRB", "ag": "HRB", "kgaa": "HRB", "se": "HRB",
+	"ohg": "HRA", "kg": "HRA", "ek": "HRA", "eg": "GnR", "ev": "VR",
 }
 
 // R4: a Handwerk without Handwerkskarte gets a warning (the entry may still be pending).
