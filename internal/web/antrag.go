@@ -252,6 +252,7 @@ func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, a *antrag, v
 	d := &stepPage{Step: v.StepID, Flash: flash, LinkError: linkErr, Move: s.moveHint(r.Context(), a, errs)}
 	p := s.antragPage(r, a, v.Title+" – "+v.FormTitle, d)
 	p.MoreErrors = blockingCount(errs)
+	p.StepForm = true
 	if linkErr != "" {
 		p.MoreErrors++
 	}

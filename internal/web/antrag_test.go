@@ -558,3 +558,25 @@ func TestAntragHandedOverToTheRightMunicipality(t *testing.T) {
 		t.Fatalf("anonymous hand-over: %d", r.Status)
 	}
 }
+
+// TestAntragLanguageSwitchKeepsInput: on a form step the language switch is a button of the
+// step's form that saves what was typed, then shows the step in the other language.
+func TestAntragLanguageSwitchKeepsInput(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	c := app.Client()
+	d := start(t, c, keyAnmeldung, leipzig, "einstieg")
+	d.next("einstieg", gewEinstieg, "betrieb")
+	page := c.Get(d.url("betrieb"))
+	if !strings.Contains(page.Body, `id="step-form"`) || !strings.Contains(page.Body, `form="step-form" name="_action" value="save" formaction="?lang=en"`) {
+		t.Fatal("the language switch of a step does not submit the step")
+	}
+	v := url.Values{"csrf_token": {d.csrf("betrieb")}, "_action": {"save"}, "betrieb.geschaeftsbezeichnung": {"Fahrradwerkstatt Mustermann"}}
+	r := c.Do("POST", d.url("betrieb")+"?lang=en", "application/x-www-form-urlencoded", v.Encode(), nil)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("switch: %d", r.Status)
+	}
+	en := c.Get(r.Location)
+	if !strings.Contains(en.Body, `<html lang="en">`) || !strings.Contains(en.Body, `value="Fahrradwerkstatt Mustermann"`) {
+		t.Fatal("after the switch the step is not English or lost the input")
+	}
+}

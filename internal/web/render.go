@@ -34,6 +34,9 @@ type Page struct {
 	SwitchURL  string
 	// NoHeading leaves the h1 to the content (form steps render their own).
 	NoHeading bool
+	// StepForm: the page holds a form step (id step-form); the language switch saves what
+	// was typed and then switches, instead of a link that would drop it.
+	StepForm bool
 	// Script is the URL of a page script loaded with defer (progressive enhancement only).
 	Script string
 }

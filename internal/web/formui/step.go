@@ -160,7 +160,7 @@ func (s *stepWriter) step(v form.StepView, csrf template.HTML) {
 	}
 	s.raw("\n", `<p class="rh-required-note">`)
 	s.fixed("required_note")
-	s.raw("</p>\n", `<form method="post" novalidate`)
+	s.raw("</p>\n", `<form method="post" novalidate id="step-form"`)
 	s.flag(v.Multipart, ` enctype="multipart/form-data"`)
 	s.raw(` class="rh-form__form">`, "\n", string(csrf), "\n", `<button type="submit" name="_action" value="next" hidden tabindex="-1">`)
 	s.fixed("next")
