@@ -424,14 +424,7 @@ func TestUnprintableText(t *testing.T) {
 	a.Personen[0].Funktion = "gründer 😀"
 	a.Taetigkeit.Beschreibung = "Tab\tund\r\nZeilenumbruch\u0007"
 	a.Betrieb.Geschaeftsbezeichnung = "{nb} \uE000"
-	b, err := RenderGewerbeanzeige(a, testMeta)
-	if err != nil {
-		t.Fatal(err)
-	}
-	txt, err := extractText(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	txt := gewaText(t, a)
 	for _, want := range []string{"Vornamen | Renée \uFFFD \uFFFD \uFFFD\uFFFD", "Person 1 von 1: gründer \uFFFD", "Tab und\n", "Zeilenumbruch\n", "Geschäftsbezeichnung | {nb} \uFFFD\n"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("text lacks %q:\n%s", want, txt)
@@ -475,14 +468,7 @@ func TestNamesOfManyScripts(t *testing.T) {
 	a := anmeldungEinzel()
 	a.Personen[0].Familienname, a.Personen[0].Vornamen, a.Personen[0].Geburtsort = "Nguyễn", "Thị Hải Yến", "Hải Phòng"
 	a.Betrieb.Geschaeftsbezeichnung = "Łódź Şişli Ţară Žluťoučký Ελλάδα Київ"
-	b, err := RenderGewerbeanzeige(a, testMeta)
-	if err != nil {
-		t.Fatal(err)
-	}
-	txt, err := extractText(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	txt := gewaText(t, a)
 	for _, want := range []string{"Nguyễn", "Thị Hải Yến", "Hải Phòng", "Łódź Şişli Ţară Žluťoučký Ελλάδα Київ"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("text lacks %q", want)
@@ -491,4 +477,18 @@ func TestNamesOfManyScripts(t *testing.T) {
 	if strings.ContainsRune(txt, '\uFFFD') {
 		t.Error("a replacement character in the text")
 	}
+}
+
+// gewaText renders the form of a and returns its text.
+func gewaText(t *testing.T, a *gewerbe.Anzeige) string {
+	t.Helper()
+	b, err := RenderGewerbeanzeige(a, testMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt, err := extractText(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return txt
 }

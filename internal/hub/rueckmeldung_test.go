@@ -30,6 +30,17 @@ func leipzigRecord(t *testing.T, today time.Time) []byte {
 	return b
 }
 
+// withLeipzigRecord files Leipzig's record of the business (leipzigRecord) and returns a
+// submit token of Dresden and the record's submission id.
+func withLeipzigRecord(t *testing.T, app *apptest.App) (dd, recordID string) {
+	t.Helper()
+	le := app.CreateToken(leipzig, identity.ScopeSubmit, identity.ScopeRead)
+	dd = app.CreateToken(dresden, identity.ScopeSubmit, identity.ScopeRead)
+	recordID = file(t, app, le, leipzig, leipzigRecord(t, app.Clock()))
+	app.RunJobs()
+	return dd, recordID
+}
+
 // TestRueckmeldeverfahren: a business moves from Leipzig (A) to Dresden (B). B's Anmeldung
 // with grund verlegung_aus_anderem_meldebezirk produces a Rückmeldung to Leipzig; Leipzig's
 // Abmeldung is built from Leipzig's own register record (Betriebsaufgabe one day before the
@@ -39,10 +50,7 @@ func leipzigRecord(t *testing.T, today time.Time) []byte {
 func TestRueckmeldeverfahren(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
 		ctx := context.Background()
-		le := app.CreateToken(leipzig, identity.ScopeSubmit, identity.ScopeRead)
-		dd := app.CreateToken(dresden, identity.ScopeSubmit, identity.ScopeRead)
-		recordID := file(t, app, le, leipzig, leipzigRecord(t, app.Clock()))
-		app.RunJobs()
+		dd, recordID := withLeipzigRecord(t, app)
 		neuData := gewerbe.Sample("anmeldung-verlegung", app.Clock())
 		neuID := file(t, app, dd, dresden, neuData)
 		app.RunJobs()
@@ -141,10 +149,7 @@ func TestRueckmeldeverfahren(t *testing.T) {
 func TestRueckmeldungNeedsTheOwner(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
 		ctx := context.Background()
-		le := app.CreateToken(leipzig, identity.ScopeSubmit, identity.ScopeRead)
-		dd := app.CreateToken(dresden, identity.ScopeSubmit, identity.ScopeRead)
-		recordID := file(t, app, le, leipzig, leipzigRecord(t, app.Clock()))
-		app.RunJobs()
+		dd, recordID := withLeipzigRecord(t, app)
 		var fake gewerbe.Anzeige
 		if err := json.Unmarshal(gewerbe.Sample("anmeldung-verlegung", app.Clock()), &fake); err != nil {
 			t.Fatal(err)

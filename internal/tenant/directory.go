@@ -2,9 +2,8 @@ package tenant
 
 import (
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/rathaus-egov/rathaus/internal/catalog"
 )
 
 // Directory is an in-memory index of the municipalities for lookups on the hot path
@@ -116,23 +115,10 @@ func (d *Directory) Search(q string, limit int) (out []*Tenant, more bool) {
 // fillerWords are words of official names people leave out or put elsewhere.
 var fillerWords = map[string]bool{"stadt": true, "kurort": true, "gemeinde": true}
 
-// foldName folds a name for matching: lower case, umlauts written out, ß as ss, and every
-// character but letters and digits a space ("Weißenberg / Wóspork, Stadt" → "weissenberg
-// wospork stadt").
-func foldName(s string) string {
-	s = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "Ä", "ae", "Ö", "oe", "Ü", "ue").Replace(s)
-	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(s)) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
-		default:
-			b.WriteByte(' ')
-		}
-	}
-	return b.String()
-}
+// foldName folds a name for matching like the service search (catalog.Normalize): lower
+// case, umlauts written out, ß as ss, accents removed, punctuation a space ("Weißenberg /
+// Wóspork, Stadt" → "weissenberg wospork stadt").
+func foldName(s string) string { return catalog.Normalize(s) }
 
 // nameHas reports whether every word begins a word of the folded name.
 func nameHas(name string, words []string) bool {
