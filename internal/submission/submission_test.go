@@ -130,7 +130,9 @@ func TestFormatReferenceAndKeys(t *testing.T) {
 // TestRequestHashCanonical: a retry of the same content is the same request however its
 // client serialises it; other content is not.
 func TestRequestHashCanonical(t *testing.T) {
-	in := func(data string) submission.Input { return submission.Input{Leistung: "99050012104000", AGS: "14612000", Data: []byte(data)} }
+	in := func(data string) submission.Input {
+		return submission.Input{Leistung: "99050012104000", AGS: "14612000", Data: []byte(data)}
+	}
 	a := submission.RequestHash(in(`{"art":"anmeldung","name":"Jörg","n":1.50}`))
 	for _, same := range []string{`{ "name" : "J\u00f6rg", "n":1.50, "art":"anmeldung" }`, "{\n\"art\":\"anmeldung\",\"name\":\"Jörg\",\"n\":1.50}"} {
 		if submission.RequestHash(in(same)) != a {
