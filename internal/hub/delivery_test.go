@@ -266,6 +266,10 @@ func TestRetryWindowThenDeadAndReplay(t *testing.T) {
 	if atts[len(atts)-2].Outcome != delivery.OutcomeRedirect || atts[len(atts)-1].Endpoint != rs2.URL() {
 		t.Fatalf("attempts after redirect: %+v", atts[len(atts)-2:])
 	}
+	// The office reads the attempts' outcomes in words.
+	if p := staff.Get("/amt/zustellungen/" + ds[1].ID); !strings.Contains(p.Body, "<td>umgeleitet</td>") || !strings.Contains(p.Body, "<td>fehlgeschlagen</td>") || !strings.Contains(p.Body, "<td>zugestellt</td>") {
+		t.Fatal("attempt outcomes not in words")
+	}
 }
 
 // TestSMTPDelivery mails the messages to a real SMTP server (mailpit) with the message file

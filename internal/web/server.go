@@ -192,9 +192,14 @@ func (s *Server) loadTemplates() error {
 				if t.IsZero() {
 					return "—"
 				}
+				if lang == "en" {
+					return t.In(berlin).Format("02.01.2006, 15:04")
+				}
 				return t.In(berlin).Format("02.01.2006, 15:04") + " Uhr"
 			},
 			"join": strings.Join,
+			// leistung names a service by its key (the key itself when the catalog lost it).
+			"leistung": func(key string) string { return s.leistungName(lang, key) },
 		}
 		// Fixed texts ({{t "key"}} without arguments) are put into the source per language
 		// before parsing (tmplfold): the same bytes, without two reflective calls each per
