@@ -136,6 +136,13 @@ func GewerbeValue(keys []string, v string) (string, bool) {
 	return l, ok
 }
 
+// StaatName is the German short name of an ISO 3166-1 alpha-2 state ("VN" → "Vietnam"); ok
+// is false for a code the list does not have.
+func StaatName(code string) (string, bool) {
+	n, ok := staatNamen[code]
+	return n, ok
+}
+
 // staatNamen maps ISO 3166-1 alpha-2 codes to the German short names used by the Federal
 // Foreign Office: all EU and EEA states, Switzerland, and the other nationalities most often
 // found among residents of Germany (Destatis, Ausländerzentralregister). Other codes are

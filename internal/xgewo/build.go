@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rathaus-egov/rathaus/internal/document"
 	"github.com/rathaus-egov/rathaus/internal/gewerbe"
 	"github.com/rathaus-egov/rathaus/internal/routing"
 	"github.com/rathaus-egov/rathaus/internal/wz"
@@ -360,7 +361,7 @@ func person(p gewerbe.Person) xPerson {
 		Geburtsname:    p.Geburtsname,
 		Geburtsdatum:   ddmmyyyy(p.Geburtsdatum),
 		Geburtsort:     p.Geburtsort,
-		Geburtsland:    p.Geburtsland,
+		Geburtsland:    geburtsland(p.Geburtsland),
 	}
 	if len(p.Staatsangehoerigkeiten) > 0 {
 		s := &xStaatsangehoerigkeiten{}
@@ -379,6 +380,15 @@ func person(p gewerbe.Person) xPerson {
 }
 
 // ddmmyyyy turns 1965-10-12 into 12101965, the 2.x date-of-birth format; other input is kept.
+// geburtsland writes the country of birth by name, as the examples do ("Deutschland",
+// "Chile"); a code the list of names lacks stays a code.
+func geburtsland(code string) string {
+	if n, ok := document.StaatName(code); ok {
+		return n
+	}
+	return code
+}
+
 func ddmmyyyy(iso string) string {
 	if len(iso) == 10 && iso[4] == '-' && iso[7] == '-' {
 		return iso[8:10] + iso[5:7] + iso[0:4]
