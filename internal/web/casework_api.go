@@ -60,7 +60,7 @@ func caseJSON(c *casework.Case) apiCase {
 // cannot read cases (they are always one municipality's).
 func casesToken(st *reqState) (string, error) {
 	if st.token.TenantAGS == "" {
-		return "", &httpError{status: http.StatusForbidden, key: "error.forbidden", detail: "a cases token must be bound to a municipality"}
+		return "", &httpError{status: http.StatusForbidden, key: "error.forbidden", detail: "Ein Token mit dem Recht cases muss an eine Gemeinde gebunden sein."}
 	}
 	return st.token.TenantAGS, nil
 }
@@ -75,15 +75,15 @@ func (s *Server) apiCases(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := sqlstore.CaseFilter{Desks: []casework.Desk{{AGS: ags}}, Status: q.Get("status"), Limit: 100, After: q.Get("cursor")}
 	if st := f.Status; st != "" && !slices.Contains(caseStatuses, casework.Status(st)) {
-		return &httpError{status: http.StatusBadRequest, key: "error.invalid", detail: "status: unknown case status " + strconv.Quote(st)}
+		return &httpError{status: http.StatusBadRequest, key: "error.invalid", detail: "status: Unbekannter Vorgangsstatus " + strconv.Quote(st) + "."}
 	}
 	if !sqlstore.ValidCaseCursor(f.After) {
-		return &httpError{status: http.StatusBadRequest, key: "error.invalid", detail: "cursor: not a cursor of this list (use next from the previous page)"}
+		return &httpError{status: http.StatusBadRequest, key: "error.invalid", detail: "cursor: Kein Cursor dieser Liste (bitte next der vorigen Seite verwenden)."}
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 500 {
-			return &httpError{status: http.StatusBadRequest, key: "error.invalid", detail: "limit: a number from 1 to 500"}
+			return &httpError{status: http.StatusBadRequest, key: "error.invalid", detail: "limit: eine Zahl von 1 bis 500."}
 		}
 		f.Limit = n
 	}

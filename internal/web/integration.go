@@ -157,7 +157,7 @@ func (s *Server) apiDeliveryMessage(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) inboxRecipient(r *http.Request) (string, error) {
 	id, err := s.DB.RecipientOfToken(r.Context(), state(r).token.ID)
 	if apperr.KindOf(err) == apperr.KindNotFound {
-		return "", &httpError{status: http.StatusForbidden, key: "error.forbidden", detail: "the token is not bound to a recipient (rathaus recipient token)"}
+		return "", &httpError{status: http.StatusForbidden, key: "error.forbidden", detail: "Das Token ist an keinen Empfänger gebunden (rathaus recipient token)."}
 	}
 	return id, err
 }

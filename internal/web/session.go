@@ -88,11 +88,11 @@ func (s *Server) authenticateToken(r *http.Request, st *reqState) error {
 	}
 	secret, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || secret == "" {
-		return &httpError{status: 401, key: "error.login_required", detail: "Authorization header must be 'Bearer <token>'"}
+		return &httpError{status: 401, key: "error.login_required", detail: "Der Authorization-Header muss „Bearer <Token>“ lauten."}
 	}
 	t, err := s.DB.TokenByHash(r.Context(), identity.HashSecret(strings.TrimSpace(secret)))
 	if err != nil {
-		return &httpError{status: 401, key: "error.login_required", detail: "unknown or revoked token"}
+		return &httpError{status: 401, key: "error.login_required", detail: "Das Token ist unbekannt oder widerrufen."}
 	}
 	st.token = t
 	return nil
@@ -241,10 +241,10 @@ func (s *Server) authorize(r *http.Request, st *reqState) error {
 		}
 	case AccessToken:
 		if st.token == nil {
-			return &httpError{status: 401, key: "error.login_required", detail: "a Bearer token is required"}
+			return &httpError{status: 401, key: "error.login_required", detail: "Ein Bearer-Token ist erforderlich."}
 		}
 		if st.route.Scope != "" && !st.token.Has(st.route.Scope) {
-			return &httpError{status: 403, key: "error.forbidden", detail: "the token lacks the scope " + string(st.route.Scope)}
+			return &httpError{status: 403, key: "error.forbidden", detail: "Dem Token fehlt das Recht " + string(st.route.Scope) + "."}
 		}
 	}
 	return nil

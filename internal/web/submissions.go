@@ -221,7 +221,7 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Invalid(errs...)
 	}
 	if st.token.TenantAGS != "" && st.token.TenantAGS != req.AGS {
-		return &httpError{status: http.StatusForbidden, key: "error.forbidden", detail: "the token is bound to municipality " + st.token.TenantAGS}
+		return &httpError{status: http.StatusForbidden, key: "error.forbidden", detail: "Das Token ist an die Gemeinde " + st.token.TenantAGS + " gebunden."}
 	}
 	key := r.Header.Get("Idempotency-Key")
 	if key != "" && !submission.ValidIdempotencyKey(key) {
