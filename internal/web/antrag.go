@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -458,11 +459,14 @@ func (s *Server) submissionInput(r *http.Request, a *antrag, payload []byte) sub
 // on the step and control the user can fix them at.
 func (s *Server) mapErrors(a *antrag, fes []apperr.FieldError, warning bool) []form.FieldError {
 	steps := map[string]string{} // field pattern → step id
+	var order []string           // the patterns in form order
 	for _, st := range a.def.Steps {
 		for _, f := range st.Fields {
 			steps[f.FullPath()] = st.ID
+			order = append(order, f.FullPath())
 			for _, c := range f.Fields {
 				steps[c.FullPath()] = st.ID
+				order = append(order, c.FullPath())
 			}
 		}
 	}
@@ -484,6 +488,17 @@ func (s *Server) mapErrors(a *antrag, fes []apperr.FieldError, warning bool) []f
 				break
 			}
 			cand = cand[:i]
+		}
+		if e.Step == "" {
+			// A pointer to an object the form asks for in parts or by a question of its own
+			// ("/handwerkskarte": the question dialog.handwerkskarte, or handwerkskarte.datum):
+			// the question, else the first part.
+			pat := indexRe.ReplaceAllString(p, "[]")
+			if st, ok := steps["dialog."+pat]; ok {
+				e.Step, e.Path = st, "dialog."+pat
+			} else if i := slices.IndexFunc(order, func(k string) bool { return strings.HasPrefix(k, pat+".") }); i >= 0 {
+				e.Step, e.Path = steps[order[i]], order[i]
+			}
 		}
 		if e.Step == "" && len(visible) > 0 {
 			e.Step = visible[0]

@@ -580,3 +580,21 @@ func TestAntragLanguageSwitchKeepsInput(t *testing.T) {
 		t.Fatal("after the switch the step is not English or lost the input")
 	}
 }
+
+// TestAntragReviewLinksTheQuestion: a notice about the Handwerkskarte (R4) links to the
+// question about it on the step that asks it, not to a step and field that do not exist.
+func TestAntragReviewLinksTheQuestion(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	app.CreateUser("ayse@example.org", identity.KindCitizen)
+	c := app.Client()
+	c.Login("ayse@example.org")
+	d := start(t, c, keyAnmeldung, leipzig, "einstieg")
+	fillGewA1(t, d)
+	handwerk := with(gewTaetigkeit, kv("betrieb.betriebsart", "handwerk", "dialog.handwerkskarte", "false", "taetigkeit.wz2008", "45.20.1"))
+	d.post("taetigkeit", handwerk) // brings up the question about the card
+	d.next("taetigkeit", handwerk, "unterlagen")
+	rev := c.Get(d.url("pruefen")).Body
+	if !strings.Contains(rev, `href="/antrag/`+d.id+`/taetigkeit#f-dialog-handwerkskarte"`) {
+		t.Fatalf("the Handwerkskarte notice does not link to its question:\n%s", rev[strings.Index(rev, "<main"):])
+	}
+}
