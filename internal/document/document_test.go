@@ -216,14 +216,7 @@ var reLabel = regexp.MustCompile(`^(\d+(?:\.\d+)*) \| ([^|]+)`)
 // formLabels returns the numbered labels of a rendered Gewerbeanzeige ("1.2 Rechtsform").
 func formLabels(t *testing.T, a *gewerbe.Anzeige) []string {
 	t.Helper()
-	b, err := RenderGewerbeanzeige(a, testMeta)
-	if err != nil {
-		t.Fatal(err)
-	}
-	txt, err := extractText(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	txt := gewaText(t, a)
 	var out []string
 	for _, l := range strings.Split(txt, "\n") {
 		if m := reLabel.FindStringSubmatch(l); m != nil {

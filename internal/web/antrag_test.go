@@ -505,16 +505,24 @@ func TestAntragStartAndWZAPI(t *testing.T) {
 	}
 }
 
-// TestAntragHandedOverToTheRightMunicipality: a Gewerbeanmeldung started with Dresden for
-// premises in Leipzig is not lost: the review page offers to hand the draft over to Leipzig,
-// which keeps every answer and upload, and it is then filed with Leipzig.
-func TestAntragHandedOverToTheRightMunicipality(t *testing.T) {
+// filledGewA1 logs a citizen in, starts a Gewerbeanmeldung with the municipality ags and walks
+// it to the review page (fillGewA1; premises in Leipzig).
+func filledGewA1(t *testing.T, ags string) (*apptest.App, *apptest.Client, *dialog) {
+	t.Helper()
 	app := apptest.NewSQLite(t)
 	app.CreateUser("ayse@example.org", identity.KindCitizen)
 	c := app.Client()
 	c.Login("ayse@example.org")
-	d := start(t, c, keyAnmeldung, dresden, "einstieg")
+	d := start(t, c, keyAnmeldung, ags, "einstieg")
 	fillGewA1(t, d)
+	return app, c, d
+}
+
+// TestAntragHandedOverToTheRightMunicipality: a Gewerbeanmeldung started with Dresden for
+// premises in Leipzig is not lost: the review page offers to hand the draft over to Leipzig,
+// which keeps every answer and upload, and it is then filed with Leipzig.
+func TestAntragHandedOverToTheRightMunicipality(t *testing.T) {
+	app, c, d := filledGewA1(t, dresden)
 	rev := c.Get(d.url("pruefen"))
 	action := "/antrag/" + d.id + "/gemeinde"
 	if !strings.Contains(rev.Body, `action="`+action+`"`) || !strings.Contains(rev.Body, "Antrag an Leipzig") {
@@ -584,12 +592,7 @@ func TestAntragLanguageSwitchKeepsInput(t *testing.T) {
 // TestAntragReviewLinksTheQuestion: a notice about the Handwerkskarte (R4) links to the
 // question about it on the step that asks it, not to a step and field that do not exist.
 func TestAntragReviewLinksTheQuestion(t *testing.T) {
-	app := apptest.NewSQLite(t)
-	app.CreateUser("ayse@example.org", identity.KindCitizen)
-	c := app.Client()
-	c.Login("ayse@example.org")
-	d := start(t, c, keyAnmeldung, leipzig, "einstieg")
-	fillGewA1(t, d)
+	_, c, d := filledGewA1(t, leipzig)
 	handwerk := with(gewTaetigkeit, kv("betrieb.betriebsart", "handwerk", "dialog.handwerkskarte", "false", "taetigkeit.wz2008", "45.20.1"))
 	d.post("taetigkeit", handwerk) // brings up the question about the card
 	d.next("taetigkeit", handwerk, "unterlagen")
