@@ -169,8 +169,22 @@ func statusOf(err error) (int, string, string) {
 	return http.StatusInternalServerError, "error.internal", ""
 }
 
-// antragStepPath matches the path of a form step (not the review page or other actions).
-var antragStepPath = regexp.MustCompile(`^/antrag/[0-9a-f]{32}/[a-z0-9_-]+$`)
+// antragStepPath matches the path of a form step or an action of a draft.
+var antragStepPath = regexp.MustCompile(`^/antrag/[0-9a-f]{32}/([a-z0-9_-]+)$`)
+
+// isAntragStep reports whether path is a form step of a draft (not its review page or one
+// of its actions, which have no page to return to).
+func isAntragStep(path string) bool {
+	m := antragStepPath.FindStringSubmatch(path)
+	if m == nil {
+		return false
+	}
+	switch m[1] {
+	case reviewSlug, "absenden", "link", "loeschen", "gemeinde":
+		return false
+	}
+	return true
+}
 
 // serveError is the error adapter: the error page for the portal, problem+json for the API.
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
@@ -191,7 +205,7 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/anmelden?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	if status == http.StatusRequestEntityTooLarge && r.Method == http.MethodPost && antragStepPath.MatchString(r.URL.Path) {
+	if status == http.StatusRequestEntityTooLarge && r.Method == http.MethodPost && isAntragStep(r.URL.Path) {
 		// A form step with files too large to read: back to the step, which says why (the
 		// entered data of this post is lost with its body; the draft keeps what was saved).
 		http.Redirect(w, r, r.URL.Path+"?zugross=1", http.StatusSeeOther)
