@@ -22,8 +22,9 @@ import (
 const PrincipalRueckmeldung = "system:rueckmeldung"
 
 // ProcessRueckmeldung is the handler of JobRueckmeldung: municipality A receives B's
-// Rückmeldung. When A's register holds the business (by gewerbebetriebID, else by previous
-// site plus owner — family name and birth date), A's Abmeldung is built from A's own record, filed as a submission
+// Rückmeldung. When A's register holds the business (by gewerbebetriebID together with its
+// site or owner, else by previous site plus owner — family name and birth date), A's
+// Abmeldung is built from A's own record, filed as a submission
 // of A (reference from A's counter, routed to A's recipients by the same hooks) and linked
 // with B's Anmeldung. Otherwise A's Gewerbeamt gets a task, so nothing fails silently. The
 // handler is idempotent: the Abmeldung is filed with an idempotency key derived from B's
@@ -126,8 +127,9 @@ func (h *Hub) abmeldungLeistung() string {
 	return ""
 }
 
-// findRecord looks up A's register: the business's own gewerbebetriebID first, then the
-// active entries at the previous site whose owner or name match.
+// findRecord looks up A's register: the business's own gewerbebetriebID first (when the
+// record's site or owner agrees), then the active entries at the previous site whose owner
+// matches (rueckmeldung.Matches).
 func (h *Hub) findRecord(ctx context.Context, ags string, from *submission.Submission, neu *gewerbe.Anzeige, prev *gewerbe.Anschrift) (sqlstore.RegisterEntry, bool, error) {
 	keys := rueckmeldung.KeysOf(neu)
 	if from.GewerbebetriebID != "" {
