@@ -21,7 +21,7 @@ package xgewo
 
 // Version identifies the message mapping. It changes whenever the output of Build changes for
 // the same input.
-const Version = "xgewerbeanzeige-2.2-rathaus-4"
+const Version = "xgewerbeanzeige-2.2-rathaus-5"
 
 // Produkthersteller is the root's produkthersteller attribute (the examples: "KoSIT").
 const Produkthersteller = "Rathaus-Projekt"

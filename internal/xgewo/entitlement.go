@@ -81,9 +81,19 @@ var perForm = map[gewerbe.Art]map[item]int{
 	gewerbe.ArtAnmeldung: {itemFruehererInhaber: 26, itemErlaubnis: 28, itemAuflagen: 31, itemBeteiligungOeffentlicheHand: 32},
 	// Anlage 2 (GewA 2): 28 Erlaubnis (U), Auflagen are part of the residence title field 30.
 	gewerbe.ArtUmmeldung: {itemErlaubnis: 28, itemAuflagen: 30},
-	// Anlage 3 (GewA 3): 27 Erlaubnis (U), 28 Ursache der Betriebsaufgabe (U; the 2024 form has
-	// "Gründe der Betriebsaufgabe" at 28 and statistics receives 28), Auflagen in 30.
-	gewerbe.ArtAbmeldung: {itemErlaubnis: 27, itemUrsache: 28, itemAuflagen: 30},
+	// Anlage 3 (GewA 3) numbers its fields from 18 on differently from Anlage 1 (inferred,
+	// medium confidence, from the FIM schema S05000001294 of the 2024 form and the § 3 GewAnzV
+	// table of 2019, which only makes sense so — the Eichbehörde then receives the activity
+	// given up and the date of cessation, the Bundesagentur für Arbeit the persons and the
+	// date): 18 Tätigkeit, 19 Nebenerwerb, 20 Datum der Betriebsaufgabe, 21 Art des Betriebes,
+	// 22 Beschäftigte, 23 Haupt-/Zweigniederlassung, 24 Automaten-/Reisegewerbe, 25/26 Grund,
+	// 28 Ursache der Betriebsaufgabe, 30 Unterschrift; 13 Beteiligung der öffentlichen Hand (only
+	// the DGUV receives 13 on every form). The form has no Erlaubnis, Handwerkskarte or
+	// Aufenthaltstitel (every recipient but the statistics office is denied only 13 and 30):
+	// 0 sends them to nobody. Fields 12, 14–17 keep the Anlage 1 meaning (U).
+	gewerbe.ArtAbmeldung: {itemTaetigkeit: 18, itemNebenerwerb: 19, itemBetriebsart: 21, itemBeschaeftigte: 22, itemNiederlassungsart: 23,
+		itemAutomatenaufstellung: 24, itemReisegewerbe: 24, itemUrsache: 28, itemBeteiligungOeffentlicheHand: 13,
+		itemErlaubnis: 0, itemHandwerkskarte: 0, itemAufenthaltstitel: 0, itemAuflagen: 0},
 }
 
 // formField returns the field number of an item on the form of the notice kind, 0 if none.
@@ -98,11 +108,11 @@ func formField(art gewerbe.Art, it item, grund string) int {
 			return 24
 		case gewerbe.ArtUmmeldung: // 23 Grund der Ummeldung (U)
 			return 23
-		case gewerbe.ArtAbmeldung: // 23 vollständige Aufgabe / Verlegung; 24 Übergabe (U)
+		case gewerbe.ArtAbmeldung: // 25 vollständige Aufgabe / Verlegung; 26 Übergabe (see perForm)
 			if grund == "vollstaendige_aufgabe" || grund == "verlegung_in_anderen_meldebezirk" {
-				return 23
+				return 25
 			}
-			return 24
+			return 26
 		}
 		return 0
 	}
