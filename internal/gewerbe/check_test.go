@@ -228,6 +228,7 @@ func TestSchemaRules(t *testing.T) {
 		{name: "register art missing", sample: sGmbH, edits: []edit{del("/betrieb/register/art")}, errs: []string{"/betrieb/register/art required"}},
 		{name: "register art enum", sample: sGmbH, edits: []edit{set("/betrieb/register/art", "HR")}, errs: []string{"/betrieb/register/art enum"}},
 		{name: "register art of another legal form", sample: sGmbH, edits: []edit{set("/betrieb/register/art", "VR")}, warns: []string{"/betrieb/register/art register_art_mismatch"}},
+		{name: "e. V. without its register entry", sample: sGmbH, edits: []edit{set("/betrieb/rechtsform", "ev"), del("/betrieb/register")}, warns: []string{"/betrieb/register register_missing"}},
 		{name: "register nummer missing", sample: sGmbH, edits: []edit{del("/betrieb/register/nummer")}, errs: []string{"/betrieb/register/nummer required"}},
 		{name: "register nummer pattern", sample: sGmbH, edits: []edit{set("/betrieb/register/nummer", "HRB 45678")}, errs: []string{"/betrieb/register/nummer pattern"}},
 		{name: "register nummer with suffix", sample: sGmbH, edits: []edit{set("/betrieb/register/nummer", "45678 B")}},

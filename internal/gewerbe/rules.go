@@ -44,6 +44,7 @@ const (
 	CodeInvalidCharacter           = "invalid_character"            // a control or formatting character in a text
 	CodeIssuedInFuture             = "issued_in_future"             // warning: a permit, craft card or residence title issued after today
 	CodeRegisterArtMismatch        = "register_art_mismatch"        // warning: the register does not fit the legal form
+	CodeRegisterMissing            = "register_missing"             // warning: an e. V. without its Vereinsregister entry
 	CodeBirthAfterStart            = "birth_after_start"            // R1: geburtsdatum not before the Stichtag
 	CodeMinorNeedsApproval         = "minor_needs_court_approval"   // R1 warning: under 18 (§ 112 BGB)
 	CodeDateTooFarAhead            = "date_too_far_ahead"           // R2: more than 3 months ahead

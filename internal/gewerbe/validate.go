@@ -486,8 +486,14 @@ func (c *checker) r3Register(b *Betrieb) {
 		c.fail("/betrieb/register", CodeRegisterRequired, fmt.Sprintf(
 			"Für die Rechtsform %s sind Registerart, Registernummer und Registergericht anzugeben.", name))
 	}
-	// Beyond R3, a warning: the register a legal form is entered in (a GmbH in the
-	// Vereinsregister is a typing error the office would otherwise find by hand).
+	// Beyond R3, warnings: an e. V. exists only by its entry in the Vereinsregister (R3 does
+	// not list it, so the entry is asked for, not required) …
+	if b.Rechtsform == "ev" && b.Register == nil {
+		c.warn("/betrieb/register", CodeRegisterMissing,
+			"Ein eingetragener Verein (e. V.) ist im Vereinsregister eingetragen. Bitte geben Sie Registerart (VR), Registernummer und Registergericht an.")
+	}
+	// … and the register a legal form is entered in (a GmbH in the Vereinsregister is a
+	// typing error the office would otherwise find by hand).
 	if r := b.Register; r != nil {
 		if want, ok := registerOf[b.Rechtsform]; ok && slices.Contains(registerArten, r.Art) && r.Art != want {
 			c.warn("/betrieb/register/art", CodeRegisterArtMismatch, fmt.Sprintf(
