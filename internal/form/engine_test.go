@@ -394,3 +394,13 @@ func FuzzApplyPost(f *testing.F) {
 		}
 	})
 }
+
+func TestMinItemsMessage(t *testing.T) {
+	l := Text{De: "Beteiligte Personen", En: "Persons"}
+	if got := minItemsMsg(l, 1).De; got != "„Beteiligte Personen“: Bitte mindestens einen Eintrag angeben." {
+		t.Errorf("one: %q", got)
+	}
+	if got := minItemsMsg(l, 2).De; got != "„Beteiligte Personen“: Bitte mindestens 2 Einträge angeben." {
+		t.Errorf("two: %q", got)
+	}
+}

@@ -240,7 +240,7 @@ func (v *validator) value(f *Field, path string, value any) bool {
 			}
 		}
 		if f.MinItems > 0 && len(vals) < f.MinItems {
-			v.add(path, "min_items", msg("min_items", f.Label, f.MinItems), false)
+			v.add(path, "min_items", minItemsMsg(f.Label, f.MinItems), false)
 			return false
 		}
 		if f.MaxItems > 0 && len(vals) > f.MaxItems {
@@ -313,7 +313,7 @@ func (v *validator) group(f *Field, path string, required bool) {
 		minItems = 1
 	}
 	if len(list) < minItems {
-		v.add(path, "min_items", msg("min_items", f.Label, strconv.Itoa(minItems)), false)
+		v.add(path, "min_items", minItemsMsg(f.Label, minItems), false)
 	}
 	if f.MaxItems > 0 && len(list) > f.MaxItems {
 		v.add(path, "max_items", msg("max_items", f.Label, strconv.Itoa(f.MaxItems)), false)
@@ -334,3 +334,11 @@ func (v *validator) group(f *Field, path string, required bool) {
 }
 
 var foreignPLZRe = regexpMust(`^[0-9A-Z -]{3,10}$`)
+
+// minItemsMsg asks for at least n entries, in the singular for one.
+func minItemsMsg(label Text, n int) Text {
+	if n == 1 {
+		return msg("min_items_one", label)
+	}
+	return msg("min_items", label, n)
+}
