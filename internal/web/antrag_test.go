@@ -190,6 +190,11 @@ func fillGewA1(t *testing.T, d *dialog) {
 	if m == nil {
 		t.Fatal("no WZ results on the step")
 	}
+	// The WZ titles are German only: on the English page they say so (lang="de").
+	if en := d.c.Get(d.url("taetigkeit") + "?lang=en").Body; !regexp.MustCompile(`<label class="rh-radio__label" for="[^"]+" lang="de">[0-9]{2}\.`).MatchString(en) {
+		t.Error("WZ titles on the English page are not marked as German")
+	}
+	d.c.Get(d.url("taetigkeit") + "?lang=de")
 	d.next("taetigkeit", with(gewTaetigkeit, kv("taetigkeit.wz2008", m[1])), "unterlagen")
 
 	// Uploads: the type is sniffed from the content and must be allowed; size is limited.

@@ -21,6 +21,9 @@ import (
 type stepWriter struct {
 	w    *strings.Builder
 	msgs map[string]string
+	// wzLang is the lang attribute of WZ 2008 titles, which are German only: ` lang="de"`
+	// on a page in another language, else empty.
+	wzLang string
 }
 
 // StepHTML renders one step of a form: the error summary, the fields and the buttons
@@ -34,6 +37,9 @@ func (r *Renderer) StepHTML(v form.StepView, csrf template.HTML, lang string) te
 	var b strings.Builder
 	b.Grow(16 << 10)
 	s := &stepWriter{w: &b, msgs: msgs}
+	if lang != "de" {
+		s.wzLang = ` lang="de"`
+	}
 	s.step(v, csrf)
 	return template.HTML(b.String())
 }
@@ -95,6 +101,11 @@ func (s *stepWriter) tagged(open, id, body, close string) {
 
 // choiceInput writes a radio button or checkbox (typ) and its label.
 func (s *stepWriter) choiceInput(typ, id, name, value, label string, checked, required, invalid bool, describedBy string) {
+	s.choiceInputLang(typ, id, name, value, label, checked, required, invalid, describedBy, "")
+}
+
+// choiceInputLang is choiceInput with a lang attribute (as ` lang="de"`, or "") on the label.
+func (s *stepWriter) choiceInputLang(typ, id, name, value, label string, checked, required, invalid bool, describedBy, labelLang string) {
 	s.raw(`<input class="rh-`, typ, `__input" type="`, typ, `" id="`)
 	s.text(id)
 	s.raw(`" name="`)
@@ -107,7 +118,11 @@ func (s *stepWriter) choiceInput(typ, id, name, value, label string, checked, re
 	s.flag(invalid, ` aria-invalid="true"`)
 	s.attr("aria-describedby", describedBy)
 	s.raw(">\n")
-	s.tagged(`<label class="rh-`+typ+`__label" for="`, id, label, "</label>\n")
+	s.raw(`<label class="rh-`, typ, `__label" for="`)
+	s.text(id)
+	s.raw(`"`, labelLang, `>`)
+	s.text(label)
+	s.raw("</label>\n")
 }
 
 func (s *stepWriter) step(v form.StepView, csrf template.HTML) {
@@ -505,7 +520,7 @@ func (s *stepWriter) wz(f *form.FieldView) {
 	if f.Selected != "" {
 		s.raw(`<p class="rh-wz__selected">`)
 		s.fixed("wz_selected")
-		s.raw(" <strong>")
+		s.raw(" <strong", s.wzLang, ">")
 		s.text(f.Selected)
 		s.raw("</strong></p>\n")
 	}
@@ -571,13 +586,13 @@ func (s *stepWriter) wz(f *form.FieldView) {
 				s.text(f.GroupID)
 				s.raw(`-keep">`)
 				s.fixed("wz_keep")
-				s.raw(" ")
+				s.raw(" <span", s.wzLang, ">")
 				s.text(f.Selected)
-				s.raw("</label>\n</div>\n")
+				s.raw("</span></label>\n</div>\n")
 			}
 			for _, o := range f.Results {
 				s.raw(`<div class="rh-radio">`, "\n")
-				s.choiceInput("radio", o.ID, f.Name, o.Value, o.Label, o.Selected, false, f.Invalid, "")
+				s.choiceInputLang("radio", o.ID, f.Name, o.Value, o.Label, o.Selected, false, f.Invalid, "", s.wzLang)
 				s.raw("</div>\n")
 			}
 			s.raw("</fieldset>\n")

@@ -41,6 +41,8 @@ func stepOracle(t *testing.T) map[string]*template.Template {
 			return template.HTML(b.String()), err
 		}
 		fm["selectedIn"] = anySelected
+		foreign := lang != "de"
+		fm["foreign"] = func() bool { return foreign }
 		folded := tmplfold.Fold(string(src), func(key string) (string, bool) { s, ok := msgs[key]; return s, ok })
 		out[lang] = template.Must(template.New("formui").Funcs(fm).Parse(folded))
 	}
