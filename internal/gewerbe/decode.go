@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -330,21 +331,16 @@ func (w *walker) fail(code, msg string) {
 	}
 }
 
-// forbiddenRune reports a character no field of a Gewerbeanzeige may hold: control
-// characters but tab and line breaks, DEL and the C1 controls, the bidirectional embeddings,
-// overrides and isolates (text that displays differently from what it is), U+FFFD (what a
-// lone surrogate escape or invalid UTF-8 became) and the noncharacters. Stored, they went to
-// the recipients altered (XML cannot carry most of them), so the messages no longer matched
-// the filed data and its digest.
+// forbiddenRune reports a character the messages to the recipients cannot carry: XML 1.0
+// (XGewerbeanzeige) has no place for the control characters but tab and line breaks, nor for
+// U+FFFE and U+FFFF. Stored, they went to the recipients replaced, so the messages no longer
+// matched the filed data and its digest; they are refused instead. Everything XML can carry
+// is accepted as the schema allows it.
 func forbiddenRune(r rune) bool {
 	switch {
 	case r == '\t' || r == '\n' || r == '\r':
 		return false
-	case r < 0x20, r >= 0x7f && r <= 0x9f:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-		return true
-	case r == utf8.RuneError, r >= 0xfdd0 && r <= 0xfdef, r&0xfffe == 0xfffe:
+	case r < 0x20, r == 0xfffe, r == 0xffff:
 		return true
 	}
 	return false
@@ -417,7 +413,7 @@ func (w *walker) walk(v any, n *node) (any, bool) {
 		}
 		if i := strings.IndexFunc(s, forbiddenRune); i >= 0 {
 			r, _ := utf8.DecodeRuneInString(s[i:])
-			w.fail(CodeInvalidCharacter, fmt.Sprintf("Der Text enthält ein unzulässiges Steuer- oder Formatierungszeichen (U+%04X). Bitte entfernen Sie es.", r))
+			w.fail(CodeInvalidCharacter, fmt.Sprintf("Der Text enthält ein Steuerzeichen (U+%04X), das an die Empfänger nicht übermittelt werden kann. Bitte entfernen Sie es.", r))
 			return nil, false
 		}
 		return s, true
@@ -444,17 +440,19 @@ func (w *walker) integer(v any, r *intRule) (any, bool) {
 	if _, err := strconv.ParseInt(string(num), 10, 64); err == nil {
 		return num, true
 	}
-	f, err := strconv.ParseFloat(string(num), 64)
-	if err == nil && f != math.Trunc(f) {
+	// Written otherwise (1.0, 1e3): exact arithmetic decides, not float64, which took
+	// 1.0000000000000001 for 1 and 1000000.00000000001 for 1000000.
+	q, ok := new(big.Rat).SetString(string(num))
+	if !ok || !q.IsInt() {
 		w.fail(CodeType, "Erwartet wird eine ganze Zahl.")
 		return nil, false
 	}
-	if err == nil && f >= math.MinInt64 && f < math.MaxInt64 {
+	if q.Num().IsInt64() {
 		w.pruned = true
-		return json.Number(strconv.FormatInt(int64(f), 10)), true
+		return json.Number(q.Num().String()), true
 	}
 	bound := int64(math.MaxInt64)
-	if strings.HasPrefix(string(num), "-") {
+	if q.Sign() < 0 {
 		bound = math.MinInt64
 	}
 	w.fail(r.check(bound))

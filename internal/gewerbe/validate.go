@@ -541,15 +541,14 @@ func (c *checker) r5Betriebsstaette(s *Anschrift) {
 // rolesFor lists the functions of which at least one person must hold one (R6).
 func rolesFor(rechtsform string) []string {
 	switch rechtsform {
-	case "einzelunternehmen", "ek":
+	case "einzelunternehmen":
 		return []string{"inhaber"}
 	case "gbr", "ohg", "kg":
 		return []string{"gesellschafter"}
 	case "gmbh", "ug", "ag", "kgaa", "se", "eg", "ev", "ltd":
 		return []string{"gesetzlicher_vertreter"}
-	case "sonstige":
-		return []string{"inhaber", "gesellschafter", "gesetzlicher_vertreter"}
 	}
+	// R6 names no role for an e. K. or another legal form: the schema accepts any there.
 	return nil
 }
 
@@ -651,8 +650,13 @@ func (c *checker) otherMunicipality(old *Anschrift, ags string) bool {
 			cands = both
 		}
 	}
-	if len(cands) == 0 {
-		if r, ok := g.(RegionLookup); ok && rePLZ5.MatchString(old.PLZ) && !r.KnowsPLZRegion(old.PLZ) {
+	if len(cands) == 0 && rePLZ5.MatchString(old.PLZ) {
+		if r, ok := g.(RegionLookup); ok && !r.KnowsPLZRegion(old.PLZ) {
+			return true
+		}
+		// A German postal code the platform does not know, with a place that is none of
+		// its municipalities (07545 Gera for a Dresden business): another municipality.
+		if r, ok := g.(OrtResolver); ok && old.Ort != "" && len(r.AGSForOrt(old.Ort)) == 0 {
 			return true
 		}
 	}

@@ -77,8 +77,9 @@ func TestImplausibleDates(t *testing.T) {
 	}
 }
 
-// TestControlCharacters: control and formatting characters, and what a lone surrogate escape
-// becomes, are refused with the field named; tab and line breaks pass.
+// TestControlCharacters: the characters XML cannot carry to the recipients (control
+// characters but tab and line breaks, U+FFFE, U+FFFF) are refused with the field named;
+// everything else the schema allows passes.
 func TestControlCharacters(t *testing.T) {
 	env := Env{Today: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)}
 	var buf bytes.Buffer
@@ -91,7 +92,7 @@ func TestControlCharacters(t *testing.T) {
 		t.Fatal(err)
 	}
 	name := a.Personen[0].Familienname
-	for _, bad := range []string{`\u0000`, `\u001b`, `\u007f`, `\u0085`, `\u202e`, `\u2066`, `\ud83d`, `\ufffe`} {
+	for _, bad := range []string{`\u0000`, `\u001b`, `\u000b`, `\ufffe`, `\uffff`} {
 		raw := strings.Replace(sample, `"familienname":"`+name+`"`, `"familienname":"`+name+bad+`"`, 1)
 		if raw == sample {
 			t.Fatal("sample has no familienname to change")
@@ -99,6 +100,12 @@ func TestControlCharacters(t *testing.T) {
 		_, errs, _ := Check([]byte(raw), env)
 		if !hasError(errs, "/personen/0/familienname", CodeInvalidCharacter) {
 			t.Errorf("%s accepted: %+v", bad, errs)
+		}
+	}
+	for _, good := range []string{`\u007f`, `\u0085`, `\u202e`, `\u2066`, `\u200f`, `\ufffd`} {
+		raw := strings.Replace(sample, `"familienname":"`+name+`"`, `"familienname":"`+name+good+`"`, 1)
+		if _, errs, _ := Check([]byte(raw), env); len(errs) != 0 {
+			t.Errorf("%s refused: %+v", good, errs)
 		}
 	}
 	raw := strings.Replace(sample, `"beschreibung":"`, `"beschreibung":"Zeile eins\nZeile\tzwei `, 1)

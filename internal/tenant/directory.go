@@ -65,9 +65,19 @@ func (d *Directory) KnowsPLZRegion(plz string) bool {
 	return false
 }
 
-// AGSForOrt returns the municipalities whose short name is ort (case-insensitive).
+// AGSForOrt returns the municipalities whose short name is ort (case-insensitive), also when
+// ort adds to it what people write after a municipality's name: the official suffix
+// ("Leipzig, Stadt"), a district ("Leipzig-Gohlis", "Dresden Klotzsche") or a region
+// ("Leipzig (Sachsen)").
 func (d *Directory) AGSForOrt(ort string) []string {
-	return d.byOrt[strings.ToLower(strings.TrimSpace(ort))]
+	o := strings.ToLower(strings.TrimSpace(ort))
+	if as := d.byOrt[o]; len(as) > 0 {
+		return as
+	}
+	if i := strings.IndexAny(o, ",(-/ "); i > 0 {
+		return d.byOrt[strings.TrimSpace(o[:i])]
+	}
+	return nil
 }
 
 // Search finds municipalities by postal code or name, larger municipalities first, at most

@@ -66,3 +66,16 @@ func TestKnowsPLZRegion(t *testing.T) {
 		}
 	}
 }
+
+func TestAGSForOrt(t *testing.T) {
+	d := saxony(t)
+	for ort, want := range map[string]string{"Leipzig": "14713000", "leipzig, Stadt": "14713000", "Leipzig-Gohlis": "14713000",
+		"Dresden Klotzsche": "14612000", "Leipzig (Sachsen)": "14713000", "Annaberg-Buchholz": "14521020"} {
+		if got := d.AGSForOrt(ort); len(got) != 1 || got[0] != want {
+			t.Errorf("AGSForOrt(%q) = %v, want %s", ort, got, want)
+		}
+	}
+	if got := d.AGSForOrt("Gera"); len(got) != 0 {
+		t.Errorf("Gera: %v", got)
+	}
+}
