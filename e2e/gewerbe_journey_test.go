@@ -168,7 +168,17 @@ func TestGewerbeJourneyAccessible(t *testing.T) {
 		); err != nil {
 			t.Fatal(err)
 		}
-		submitExpect(t, ctx, "Betrieb", next, 200)
+		// The language switch saves what was typed (form.js) before switching, and back.
+		clickAndWait(t, ctx, `a[hreflang="en"]`)
+		if lang := eval[string](t, ctx, `document.documentElement.lang`); lang != "en" || eval[string](t, ctx, `document.querySelector("#f-betrieb-kontakt-telefon").value`) != "0341 1234567" {
+			t.Fatalf("after switching to English: lang %q, the typed telephone lost", lang)
+		}
+		clickAndWait(t, ctx, `a[hreflang="de"]`)
+		// Enter in a field means "Weiter", not the language switch.
+		if err := step(ctx, chromedp.Focus(chromedp.CSS("#f-betrieb-kontakt-telefon"), chromedp.NodeVisible)); err != nil {
+			t.Fatal(err)
+		}
+		submitExpect(t, ctx, "Betrieb", chromedp.KeyEvent(kb.Enter), 200)
 		wantStep(t, b, "Personen", "personen")
 		if v := eval[string](t, ctx, `document.querySelector("#f-personen-0-familienname").value`); v != "Mustermann" {
 			t.Errorf("family name not prefilled from the account: %q", v)

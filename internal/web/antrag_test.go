@@ -572,16 +572,17 @@ func TestAntragHandedOverToTheRightMunicipality(t *testing.T) {
 	}
 }
 
-// TestAntragLanguageSwitchKeepsInput: on a form step the language switch is a button of the
-// step's form that saves what was typed, then shows the step in the other language.
+// TestAntragLanguageSwitchKeepsInput: on a form step the language switch (a link form.js turns
+// into a "save" post of the step to ?lang=…) saves what was typed, then shows the step in the
+// other language; Enter in a field still means "Weiter" (the step's first submit button).
 func TestAntragLanguageSwitchKeepsInput(t *testing.T) {
 	app := apptest.NewSQLite(t)
 	c := app.Client()
 	d := start(t, c, keyAnmeldung, leipzig, "einstieg")
 	d.next("einstieg", gewEinstieg, "betrieb")
 	page := c.Get(d.url("betrieb"))
-	if !strings.Contains(page.Body, `id="step-form"`) || !strings.Contains(page.Body, `form="step-form" name="_action" value="save" formaction="?lang=en"`) {
-		t.Fatal("the language switch of a step does not submit the step")
+	if !strings.Contains(page.Body, `id="step-form"`) || !strings.Contains(page.Body, `lang="en" data-save-step>`) || strings.Contains(page.Body, `form="step-form"`) {
+		t.Fatal("the language switch of a step is not the link form.js enhances")
 	}
 	v := url.Values{"csrf_token": {d.csrf("betrieb")}, "_action": {"save"}, "betrieb.geschaeftsbezeichnung": {"Fahrradwerkstatt Mustermann"}}
 	r := c.Do("POST", d.url("betrieb")+"?lang=en", "application/x-www-form-urlencoded", v.Encode(), nil)

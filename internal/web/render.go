@@ -34,8 +34,10 @@ type Page struct {
 	SwitchURL  string
 	// NoHeading leaves the h1 to the content (form steps render their own).
 	NoHeading bool
-	// StepForm: the page holds a form step (id step-form); the language switch saves what
-	// was typed and then switches, instead of a link that would drop it.
+	// StepForm: the page holds a form step (id step-form); form.js makes the language switch
+	// save what was typed before switching (a plain link would drop it). The switch stays a
+	// link: a submit button of the step's form placed before it in the page would be the
+	// form's default button, and Enter in a field would switch the language.
 	StepForm bool
 	// Script is the URL of a page script loaded with defer (progressive enhancement only).
 	Script string

@@ -84,12 +84,35 @@
   var inputs = document.querySelectorAll('.rh-wz input[type="search"]');
   for (var i = 0; i < inputs.length; i++) { enhance(inputs[i]); }
 
+  // The language switch on a form step saves what was typed first: it posts the step with
+  // "save" to the step's own address with ?lang=…, which the server answers in the other
+  // language. Without the script it is a plain link.
+  var sw = document.querySelector("a[data-save-step]");
+  var stepForm = document.getElementById("step-form");
+  if (sw && stepForm) {
+    sw.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      var action = document.createElement("input");
+      action.type = "hidden";
+      action.name = "_action";
+      action.value = "save";
+      stepForm.appendChild(action);
+      var lang = new URL(sw.href, location.href).searchParams.get("lang") || "";
+      stepForm.action = location.pathname + "?lang=" + encodeURIComponent(lang);
+      stepForm.submit();
+    });
+  }
+
   // A step that came back with new questions (?neu=<id of the first>) puts the focus on the
   // first of them, unless errors are shown (their summary has the focus then). Without the
   // script the note at the top says so and the questions follow in reading order.
   var neu = new URLSearchParams(location.search).get("neu");
   if (neu && !document.getElementById("error-summary")) {
     var target = document.getElementById(neu);
+    // A group of radio buttons or an address is a fieldset: its first control takes the focus.
+    if (target && !/^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(target.tagName)) {
+      target = target.querySelector("input:not([type=hidden]), select, textarea") || target;
+    }
     if (target && typeof target.focus === "function") { target.focus(); }
   }
 })();
