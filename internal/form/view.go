@@ -9,6 +9,8 @@ import (
 // StepView is everything a template needs to render one step. All texts are already in the
 // requested language; ids are unique within the page.
 type StepView struct {
+	// Action is where the step's form posts (set by the caller); "" posts to the page's URL.
+	Action    string
 	FormID    string
 	Version   int
 	FormTitle string

@@ -257,6 +257,10 @@ func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, a *antrag, v
 	if linkErr != "" {
 		p.MoreErrors++
 	}
+	// The step posts to its own address, not to the page's: a page rendered by another
+	// action (a refused "Später weitermachen" at /link) would otherwise send the step there,
+	// and a fragment left on the address (#field) would keep the error summary from the focus.
+	v.Action = stepURL(a.rec.ID, v.StepID)
 	d.Form = s.formUI.StepHTML(v, p.CSRFField(), p.Lang)
 	return s.render(w, r, status, "antrag_step", p)
 }
@@ -624,7 +628,7 @@ func (s *Server) antragReview(w http.ResponseWriter, r *http.Request, a *antrag,
 		p.MoreErrors++
 	}
 	rp := formui.ReviewPage{Title: a.def.Title.In(lang), Sections: a.def.Review(a.data, lang), Problems: problems,
-		StepHref: func(id string) string { return stepURL(a.rec.ID, id) }, CSRF: p.CSRFField(), Lang: lang}
+		StepHref: func(id string) string { return stepURL(a.rec.ID, id) }, CSRF: p.CSRFField(), Lang: lang, Action: stepURL(a.rec.ID, reviewSlug)}
 	if cents, label, ok := a.def.Fee(a.data, lang); ok {
 		rp.Fee = &formui.FeeView{Label: label, Amount: formui.FormatMoney(cents, a.def.FeeCurrency(), lang)}
 	}

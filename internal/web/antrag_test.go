@@ -341,6 +341,10 @@ func TestAntragAnonymousResumeByMail(t *testing.T) {
 			!strings.Contains(r.Body, `aria-invalid="true" autofocus`) || !strings.Contains(r.Body, "<title>Fehler (1): ") {
 			t.Fatalf("invalid address: %d (the address kept, the field focused, the title saying so)", r.Status)
 		}
+		// The page is answered at /link, but the step posts to its own address.
+		if !strings.Contains(r.Body, `<form method="post" novalidate id="step-form" action="`+d.url("betrieb")+`"`) {
+			t.Fatal("the step re-rendered by /link does not post to the step")
+		}
 		r = c.Do("POST", "/antrag/"+d.id+"/link", "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("betrieb")}, "step": {"betrieb"}, "email": {"gruenderin@example.org"}}.Encode(), nil)
 		if r.Status != http.StatusSeeOther || r.Location != d.url("betrieb")+"?link=gesendet" {
 			t.Fatalf("mail link: %d %q", r.Status, r.Location)

@@ -119,6 +119,8 @@ type ReviewPage struct {
 	StepHref func(stepID string) string
 	CSRF     template.HTML
 	Lang     string
+	// Action is where the review's form posts; "" posts to the page's URL.
+	Action string
 }
 
 // FeeView is a fee line on the review page.

@@ -176,6 +176,11 @@ func (s *stepWriter) step(v form.StepView, csrf template.HTML) {
 	s.raw("\n", `<p class="rh-required-note">`)
 	s.fixed("required_note")
 	s.raw("</p>\n", `<form method="post" novalidate id="step-form"`)
+	if v.Action != "" {
+		s.raw(` action="`)
+		writeURL(s.w, v.Action)
+		s.raw(`"`)
+	}
 	s.flag(v.Multipart, ` enctype="multipart/form-data"`)
 	s.raw(` class="rh-form__form">`, "\n", string(csrf), "\n", `<button type="submit" name="_action" value="next" hidden tabindex="-1">`)
 	s.fixed("next")
