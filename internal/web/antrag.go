@@ -783,6 +783,24 @@ func (s *Server) antragLink(w http.ResponseWriter, r *http.Request) error {
 		// Drafts of an account are resumed from the account, not by link.
 		return redirect(w, r, stepURL(a.rec.ID, back))
 	}
+	if back != reviewSlug && r.PostFormValue(form.ActionField) == "save" {
+		// Sent with the step's form: what was typed on the step is saved first.
+		if r.MultipartForm != nil {
+			defer r.MultipartForm.RemoveAll()
+		}
+		files, err := s.storeUploads(r, a, back)
+		if err != nil {
+			return err
+		}
+		out, _, err := a.def.ApplyPost(back, form.Post{Values: r.PostForm, Files: files}, a.data, s.formEnv(r))
+		if err != nil {
+			return err
+		}
+		if err := s.saveDraft(r.Context(), a, out, back); err != nil {
+			return err
+		}
+		a.data = out
+	}
 	lang := state(r).lang
 	email := identity.NormalizeEmail(r.PostFormValue("email"))
 	if msg := identity.ValidateEmail(email); msg != "" {

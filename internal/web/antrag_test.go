@@ -345,9 +345,14 @@ func TestAntragAnonymousResumeByMail(t *testing.T) {
 		if !strings.Contains(r.Body, `<form method="post" novalidate id="step-form" action="`+d.url("betrieb")+`"`) {
 			t.Fatal("the step re-rendered by /link does not post to the step")
 		}
-		r = c.Do("POST", "/antrag/"+d.id+"/link", "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("betrieb")}, "step": {"betrieb"}, "email": {"gruenderin@example.org"}}.Encode(), nil)
+		// Sent with the step's form ("save"): what was typed on the step is saved too.
+		r = c.Do("POST", "/antrag/"+d.id+"/link", "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("betrieb")}, "step": {"betrieb"},
+			"email": {"gruenderin@example.org"}, "_action": {"save"}, "betrieb.geschaeftsbezeichnung": {"Getippt vor dem Pausieren"}}.Encode(), nil)
 		if r.Status != http.StatusSeeOther || r.Location != d.url("betrieb")+"?link=gesendet" {
 			t.Fatalf("mail link: %d %q", r.Status, r.Location)
+		}
+		if p := c.Get(d.url("betrieb")); !strings.Contains(p.Body, `value="Getippt vor dem Pausieren"`) {
+			t.Fatal("what was typed on the step was not saved with the link")
 		}
 		app.RunJobs()
 		msg, ok := app.Outbox.Last("gruenderin@example.org")
@@ -585,7 +590,7 @@ func TestAntragLanguageSwitchKeepsInput(t *testing.T) {
 	d := start(t, c, keyAnmeldung, leipzig, "einstieg")
 	d.next("einstieg", gewEinstieg, "betrieb")
 	page := c.Get(d.url("betrieb"))
-	if !strings.Contains(page.Body, `id="step-form"`) || !strings.Contains(page.Body, `lang="en" data-save-step>`) || strings.Contains(page.Body, `form="step-form"`) {
+	if !strings.Contains(page.Body, `id="step-form"`) || !strings.Contains(page.Body, `lang="en" data-save-step>`) || strings.Contains(page.Body, `formaction="?lang=`) {
 		t.Fatal("the language switch of a step is not the link form.js enhances")
 	}
 	v := url.Values{"csrf_token": {d.csrf("betrieb")}, "_action": {"save"}, "betrieb.geschaeftsbezeichnung": {"Fahrradwerkstatt Mustermann"}}

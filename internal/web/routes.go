@@ -53,7 +53,7 @@ func (s *Server) routeTable() []Route {
 		{Name: "antrag_step", Method: "GET", Pattern: "/antrag/{id}/{step}", Handler: s.antragStep},
 		{Name: "antrag_step_post", Method: "POST", Pattern: "/antrag/{id}/{step}", MaxBody: MaxUploadBody, Handler: s.antragPost},
 		{Name: "antrag_submit", Method: "POST", Pattern: "/antrag/{id}/absenden", Handler: s.antragSubmit},
-		{Name: "antrag_link", Method: "POST", Pattern: "/antrag/{id}/link", Handler: s.antragLink},
+		{Name: "antrag_link", Method: "POST", Pattern: "/antrag/{id}/link", MaxBody: MaxUploadBody, Handler: s.antragLink},
 		{Name: "antrag_move", Method: "POST", Pattern: "/antrag/{id}/gemeinde", Handler: s.antragMove},
 		{Name: "antrag_delete", Method: "POST", Pattern: "/antrag/{id}/loeschen", Handler: s.antragDelete},
 		{Name: "antrag_receipt", Method: "GET", Pattern: "/antrag/eingang/{sid}", Handler: s.antragReceipt},
