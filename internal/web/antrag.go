@@ -334,6 +334,34 @@ func (s *Server) antragPost(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, to)
 }
 
+// saveStepWith saves what was typed on step when the request was sent with the step's form
+// ("save": "Später weitermachen", "Entwurf löschen"); on the review page, or without it,
+// nothing.
+func (s *Server) saveStepWith(r *http.Request, a *antrag, step string) error {
+	if step == reviewSlug || r.PostFormValue(form.ActionField) != "save" {
+		return nil
+	}
+	if _, ok := a.def.Step(step); !ok {
+		return nil
+	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	files, err := s.storeUploads(r, a, step)
+	if err != nil {
+		return err
+	}
+	out, _, err := a.def.ApplyPost(step, form.Post{Values: r.PostForm, Files: files}, a.data, s.formEnv(r))
+	if err != nil {
+		return err
+	}
+	if err := s.saveDraft(r.Context(), a, out, step); err != nil {
+		return err
+	}
+	a.data = out
+	return nil
+}
+
 func (s *Server) saveDraft(ctx context.Context, a *antrag, d form.Draft, step string) error {
 	raw, err := jsonDraft(d)
 	if err != nil {
@@ -783,23 +811,8 @@ func (s *Server) antragLink(w http.ResponseWriter, r *http.Request) error {
 		// Drafts of an account are resumed from the account, not by link.
 		return redirect(w, r, stepURL(a.rec.ID, back))
 	}
-	if back != reviewSlug && r.PostFormValue(form.ActionField) == "save" {
-		// Sent with the step's form: what was typed on the step is saved first.
-		if r.MultipartForm != nil {
-			defer r.MultipartForm.RemoveAll()
-		}
-		files, err := s.storeUploads(r, a, back)
-		if err != nil {
-			return err
-		}
-		out, _, err := a.def.ApplyPost(back, form.Post{Values: r.PostForm, Files: files}, a.data, s.formEnv(r))
-		if err != nil {
-			return err
-		}
-		if err := s.saveDraft(r.Context(), a, out, back); err != nil {
-			return err
-		}
-		a.data = out
+	if err := s.saveStepWith(r, a, back); err != nil {
+		return err
 	}
 	lang := state(r).lang
 	email := identity.NormalizeEmail(r.PostFormValue("email"))
@@ -860,10 +873,14 @@ func (s *Server) antragDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.PostFormValue("bestaetigt") != "1" {
-		// One click must not throw away everything entered and uploaded: ask first.
+		// One click must not throw away everything entered and uploaded: ask first, having
+		// saved what was typed on the step, so that "Nein" finds it there.
 		back := r.PostFormValue("step")
 		if _, ok := a.def.Step(back); !ok {
 			back = reviewSlug
+		}
+		if err := s.saveStepWith(r, a, back); err != nil {
+			return err
 		}
 		lang := state(r).lang
 		d := struct{ ID, Title, Back string }{a.rec.ID, a.def.Title.In(lang), stepURL(a.rec.ID, back)}

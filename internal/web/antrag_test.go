@@ -416,14 +416,19 @@ func TestAntragCSRFOnEveryPost(t *testing.T) {
 	if r := d.multipart("einstieg", gewEinstieg, nil, true); r.Status != http.StatusSeeOther || r.Location != d.url("betrieb") {
 		t.Errorf("multipart with token: %d %q", r.Status, r.Location)
 	}
-	// Deleting the draft asks first (nothing deleted), then removes it.
+	// Deleting the draft (sent with the step's form) saves what was typed and asks first
+	// (nothing deleted), then removes it.
 	tok := d.csrf("betrieb")
-	ask := c.Do("POST", d.url("loeschen"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {tok}, "step": {"betrieb"}}.Encode(), nil)
+	if p := c.Get(d.url("betrieb")).Body; !strings.Contains(p, `form="step-form" formaction="/antrag/`+d.id+`/loeschen" name="_action" value="save"`) {
+		t.Fatal("the delete button is not part of the step's form")
+	}
+	ask := c.Do("POST", d.url("loeschen"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {tok}, "step": {"betrieb"}, "_action": {"save"},
+		"betrieb.geschaeftsbezeichnung": {"Vor dem Löschen getippt"}}.Encode(), nil)
 	if ask.Status != 200 || !strings.Contains(ask.Body, `name="bestaetigt" value="1"`) || !strings.Contains(ask.Body, `href="`+d.url("betrieb")+`"`) {
 		t.Fatalf("delete without confirmation: %d", ask.Status)
 	}
-	if r := c.Get(d.url("betrieb")); r.Status != 200 {
-		t.Fatalf("the draft was deleted before the confirmation: %d", r.Status)
+	if r := c.Get(d.url("betrieb")); r.Status != 200 || !strings.Contains(r.Body, `value="Vor dem Löschen getippt"`) {
+		t.Fatalf("the draft was deleted before the confirmation, or the typed name lost: %d", r.Status)
 	}
 	if r := c.Do("POST", d.url("loeschen"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {tok}, "bestaetigt": {"1"}}.Encode(), nil); r.Status != http.StatusSeeOther {
 		t.Errorf("delete: %d", r.Status)

@@ -55,7 +55,7 @@ func (s *Server) routeTable() []Route {
 		{Name: "antrag_submit", Method: "POST", Pattern: "/antrag/{id}/absenden", Handler: s.antragSubmit},
 		{Name: "antrag_link", Method: "POST", Pattern: "/antrag/{id}/link", MaxBody: MaxUploadBody, Handler: s.antragLink},
 		{Name: "antrag_move", Method: "POST", Pattern: "/antrag/{id}/gemeinde", Handler: s.antragMove},
-		{Name: "antrag_delete", Method: "POST", Pattern: "/antrag/{id}/loeschen", Handler: s.antragDelete},
+		{Name: "antrag_delete", Method: "POST", Pattern: "/antrag/{id}/loeschen", MaxBody: MaxUploadBody, Handler: s.antragDelete},
 		{Name: "antrag_receipt", Method: "GET", Pattern: "/antrag/eingang/{sid}", Handler: s.antragReceipt},
 		{Name: "antrag_document", Method: "GET", Pattern: "/antrag/eingang/{sid}/{name}", Handler: s.antragDocument},
 
