@@ -649,9 +649,7 @@ func (s *Server) antragReview(w http.ResponseWriter, r *http.Request, a *antrag,
 	problems := s.checkAntrag(r, a)
 	d := &stepPage{Step: reviewSlug, Flash: flash, LinkError: linkErr, Move: s.moveHint(r.Context(), a, problems)}
 	p := s.antragPage(r, a, T(lang, "antrag.review_title")+" – "+a.def.Title.In(lang), d)
-	if status == http.StatusUnprocessableEntity {
-		p.MoreErrors = blockingCount(problems)
-	}
+	p.MoreErrors = blockingCount(problems) // the review lists open problems whenever there are
 	if linkErr != "" {
 		p.MoreErrors++
 	}

@@ -547,6 +547,11 @@ func TestAntragHandedOverToTheRightMunicipality(t *testing.T) {
 	if !strings.Contains(rev.Body, `action="`+action+`"`) || !strings.Contains(rev.Body, "Antrag an Leipzig") {
 		t.Fatalf("review does not offer the hand-over:\n%s", errorSummary(rev.Body))
 	}
+	// The offer follows the heading and the error summary (reading and tab order), and the
+	// title says there are errors.
+	if strings.Index(rev.Body, "Antrag an Leipzig") < strings.Index(rev.Body, "<h1") || !strings.Contains(rev.Body, "<title>Fehler (") {
+		t.Fatal("the hand-over offer comes before the heading, or the title does not say there are errors")
+	}
 	r := c.Do("POST", action, "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("pruefen")}}.Encode(), nil)
 	if r.Status != http.StatusSeeOther || r.Location != d.url("pruefen")+"?uebergeben=1" {
 		t.Fatalf("hand-over: %d %q", r.Status, r.Location)
@@ -576,6 +581,9 @@ func TestAntragHandedOverToTheRightMunicipality(t *testing.T) {
 	m := regexp.MustCompile(`href="(/amt/vorgaenge/[^"]+/unterlagen/[^"]+)">ausweis\.pdf</a>`).FindStringSubmatch(page.Body)
 	if page.Status != 200 || m == nil || !strings.Contains(page.Body, "Unterlagen der antragstellenden Person") {
 		t.Fatalf("case page does not list the uploads: %d", page.Status)
+	}
+	if !strings.Contains(page.Body, ": wartet") || strings.Contains(page.Body, ": queued") {
+		t.Fatal("the case page shows the delivery status as a code")
 	}
 	if f := staff.Get(m[1]); f.Status != 200 || f.Body != string(pdfBytes) {
 		t.Fatalf("upload download: %d", f.Status)
