@@ -497,7 +497,12 @@ func (p *postReader) address(f *Field, path string) {
 		return
 	}
 	cands := p.env.PLZ.Resolve(plz)
+	// The municipality chosen in this post wins; else the one the place typed names (the
+	// place may have changed since an earlier choice); else the earlier choice.
 	chosen := p.text(path + ".ags")
+	if chosen == "" {
+		chosen = byPlaceName(cands, toString(getIn(p.out, path+".ort")))
+	}
 	if chosen == "" {
 		chosen = toString(getIn(p.out, path+".ags"))
 	}
@@ -525,11 +530,6 @@ func (p *postReader) address(f *Field, path string) {
 		setUIState(p.out, path, map[string]any{"gemeinden": list})
 		if found {
 			setIn(p.out, path+".ags", chosen)
-			return
-		}
-		// The place typed names exactly one of them ("01454" and "Wachau"): no question.
-		if byOrt := byPlaceName(cands, toString(getIn(p.out, path+".ort"))); byOrt != "" {
-			setIn(p.out, path+".ags", byOrt)
 			return
 		}
 		setIn(p.out, path+".ags", nil)

@@ -64,6 +64,7 @@ func testEnv(t testing.TB) Env {
 			"04177": {{AGS: "14713000", Name: "Leipzig, Stadt"}},
 			"01067": {{AGS: "14612000", Name: "Dresden, Stadt"}},
 			"01896": {{AGS: "14625240", Name: "Pulsnitz, Stadt"}, {AGS: "14625200", Name: "Ohorn"}},
+			"01454": {{AGS: "14625480", Name: "Radeberg, Stadt"}, {AGS: "14625600", Name: "Wachau"}},
 		},
 		WZ: wz(t),
 		Prefill: map[string]string{
@@ -574,5 +575,21 @@ func TestLookupPLZAnswers(t *testing.T) {
 		case len(res.Errors) != 1 || res.Errors[0].Code != want || res.Focus != "betrieb.betriebsstaette.plz":
 			t.Errorf("%s: %+v, want %s", plz, res, want)
 		}
+	}
+}
+
+// TestPlaceChangesTheMunicipality: with a shared postal code, a municipality settled by the
+// place typed follows when the place is changed later (it stayed with the first).
+func TestPlaceChangesTheMunicipality(t *testing.T) {
+	d := def(t, "gewerbe-anmeldung")
+	w := &walker{t: t, d: d, env: testEnv(t), draft: Draft{}}
+	post := func(ort string) string {
+		w.post("betrieb", vals("betrieb.betriebsstaette.strasse", "Markt", "betrieb.betriebsstaette.hausnummer", "1",
+			"betrieb.betriebsstaette.plz", "01454", "betrieb.betriebsstaette.ort", ort), nil)
+		return toString(getIn(w.draft, "betrieb.betriebsstaette.ags"))
+	}
+	first, second := post("Radeberg"), post("Wachau")
+	if first == "" || second == "" || first == second {
+		t.Fatalf("Radeberg → %q, then Wachau → %q", first, second)
 	}
 }

@@ -130,9 +130,15 @@ var fillerWords = map[string]bool{"stadt": true, "kurort": true, "gemeinde": tru
 // Wóspork, Stadt" → "weissenberg wospork stadt").
 func foldName(s string) string { return catalog.Normalize(s) }
 
-// nameHas reports whether every word begins a word of the folded name.
+// nameHas reports whether every word begins a word of the folded name other than the filler
+// words ("S" does not find every "…, Stadt").
 func nameHas(name string, words []string) bool {
-	nw := strings.Fields(name)
+	var nw []string
+	for _, x := range strings.Fields(name) {
+		if !fillerWords[x] {
+			nw = append(nw, x)
+		}
+	}
 	for _, w := range words {
 		found := false
 		for _, x := range nw {

@@ -39,8 +39,8 @@ func TestSearch(t *testing.T) {
 			t.Errorf("Search(%q) = %v, want %s first", q, names(got), want)
 		}
 	}
-	if got, more := d.Search("S", 10); len(got) != 10 || !more {
-		t.Errorf("Search(S): %d shown, more %v", len(got), more)
+	if got, more := d.Search("S", 10); len(got) != 10 || !more || got[0].AGS == "14713000" {
+		t.Errorf("Search(S): %d shown, more %v, first %s (\"Stadt\" must not match)", len(got), more, names(got[:1]))
 	}
 	if got, more := d.Search("01067 Leipzig", 10); len(got) != 0 || more {
 		t.Errorf("a postal code and another place: %v", names(got))

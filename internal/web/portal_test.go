@@ -191,6 +191,9 @@ func TestLoginRateLimit(t *testing.T) {
 		if r.Status != 401 {
 			t.Fatalf("attempt %d: %d", i, r.Status)
 		}
+		if i == 0 && !strings.Contains(r.Body, `class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" autofocus`) {
+			t.Error("the log-in's error summary does not take the focus")
+		}
 	}
 	r := c.PostForm("/anmelden", "/anmelden", url.Values{"email": {"max@example.org"}, "password": {apptest.Password}})
 	if r.Status != 429 || !strings.Contains(r.Body, "Zu viele Fehlversuche") {
