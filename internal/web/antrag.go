@@ -290,11 +290,7 @@ func (s *Server) antragPost(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := a.def.Step(step); !ok {
 		return errNotFound
 	}
-	files, err := s.storeUploads(r, a, step)
-	if err != nil {
-		return err
-	}
-	out, res, err := a.def.ApplyPost(step, form.Post{Values: r.PostForm, Files: files}, a.data, s.formEnv(r))
+	out, res, err := s.applyStep(r, a, step)
 	if err != nil {
 		return err
 	}
@@ -347,11 +343,7 @@ func (s *Server) saveStepWith(r *http.Request, a *antrag, step string) error {
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
 	}
-	files, err := s.storeUploads(r, a, step)
-	if err != nil {
-		return err
-	}
-	out, _, err := a.def.ApplyPost(step, form.Post{Values: r.PostForm, Files: files}, a.data, s.formEnv(r))
+	out, _, err := s.applyStep(r, a, step)
 	if err != nil {
 		return err
 	}
@@ -360,6 +352,16 @@ func (s *Server) saveStepWith(r *http.Request, a *antrag, step string) error {
 	}
 	a.data = out
 	return nil
+}
+
+// applyStep stores the uploads of a post of step and applies it to the draft's data (not
+// saved yet).
+func (s *Server) applyStep(r *http.Request, a *antrag, step string) (form.Draft, form.StepResult, error) {
+	files, err := s.storeUploads(r, a, step)
+	if err != nil {
+		return nil, form.StepResult{}, err
+	}
+	return a.def.ApplyPost(step, form.Post{Values: r.PostForm, Files: files}, a.data, s.formEnv(r))
 }
 
 func (s *Server) saveDraft(ctx context.Context, a *antrag, d form.Draft, step string) error {
