@@ -65,7 +65,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	}
 	if errs := reg.Validate(); len(errs) > 0 {
 		p := s.page(r, "register.title", nil)
-		p.Errors, p.Form = errs, r.PostForm
+		p.Errors, p.Form = errsInLang(st.lang, errs), r.PostForm
 		p.Form.Del("password")
 		p.Form.Del("password_confirm")
 		return s.render(w, r, http.StatusUnprocessableEntity, "register", p)
@@ -250,7 +250,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) error {
 	if msg := identity.ValidateEmail(email); msg != "" {
 		p := s.page(r, "reset.title", nil)
 		p.Form = r.PostForm
-		p.Errors = []apperr.FieldError{{Pointer: "email", Code: "email", Message: msg}}
+		p.Errors = []apperr.FieldError{{Pointer: "email", Code: "email", Message: inLang(st.lang, msg)}}
 		return s.render(w, r, http.StatusUnprocessableEntity, "reset", p)
 	}
 	u, err := s.DB.UserByEmail(ctx, email)
@@ -294,9 +294,9 @@ func (s *Server) resetNew(w http.ResponseWriter, r *http.Request) error {
 	pw, pw2 := r.PostFormValue("password"), r.PostFormValue("password_confirm")
 	var errs []apperr.FieldError
 	if msg := identity.ValidatePassword(pw); msg != "" {
-		errs = append(errs, apperr.FieldError{Pointer: "password", Code: "password_weak", Message: msg})
+		errs = append(errs, apperr.FieldError{Pointer: "password", Code: "password_weak", Message: inLang(state(r).lang, msg)})
 	} else if pw != pw2 {
-		errs = append(errs, apperr.FieldError{Pointer: "password_confirm", Code: "password_mismatch", Message: "Passwort wiederholen: Die beiden Passwörter stimmen nicht überein."})
+		errs = append(errs, apperr.FieldError{Pointer: "password_confirm", Code: "password_mismatch", Message: inLang(state(r).lang, "Passwort wiederholen: Die beiden Passwörter stimmen nicht überein.")})
 	}
 	if len(errs) > 0 {
 		p := s.page(r, "reset.new_title", nil)

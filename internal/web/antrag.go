@@ -816,7 +816,7 @@ func (s *Server) antragLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang := state(r).lang
 	email := identity.NormalizeEmail(r.PostFormValue("email"))
-	if msg := identity.ValidateEmail(email); msg != "" {
+	if msg := inLang(lang, identity.ValidateEmail(email)); msg != "" {
 		a.linkEmail = strings.TrimSpace(r.PostFormValue("email"))
 		if back == reviewSlug {
 			return s.antragReview(w, r, a, http.StatusUnprocessableEntity, "", msg)

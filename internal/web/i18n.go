@@ -1,6 +1,10 @@
 package web
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/rathaus-egov/rathaus/internal/apperr"
+)
 
 // Langs are the supported UI languages, German first.
 var Langs = []string{"de", "en"}
@@ -237,4 +241,35 @@ func lookupMessage(lang, key string) (string, bool) {
 		return m[1], true
 	}
 	return m[0], true
+}
+
+// identityEnglish gives the English of the German messages internal/identity returns (it has
+// no message keys): the portal shows them in the page's language.
+var identityEnglish = map[string]string{
+	"E-Mail-Adresse: Bitte geben Sie Ihre E-Mail-Adresse an.":                                    "E-mail address: please enter your e-mail address.",
+	"E-Mail-Adresse: Bitte geben Sie eine gültige Adresse an, z. B. name@beispiel.de.":           "E-mail address: please enter a valid address, e.g. name@example.org.",
+	"Passwort: Mindestens 10 Zeichen.":                                                           "Password: at least 10 characters.",
+	"Passwort: Höchstens 200 Zeichen.":                                                           "Password: at most 200 characters.",
+	"Name: Bitte geben Sie Ihren Namen an.":                                                      "Name: please enter your name.",
+	"Name: Höchstens 120 Zeichen.":                                                               "Name: at most 120 characters.",
+	"Passwort wiederholen: Die beiden Passwörter stimmen nicht überein.":                         "Repeat password: the two passwords do not match.",
+	"Datenschutzhinweise: Bitte bestätigen Sie, dass Sie die Datenschutzhinweise gelesen haben.": "Privacy notice: please confirm that you have read the privacy notice.",
+}
+
+// inLang is msg, one of identity's German messages, in lang.
+func inLang(lang, msg string) string {
+	if lang == "en" {
+		if en, ok := identityEnglish[msg]; ok {
+			return en
+		}
+	}
+	return msg
+}
+
+// errsInLang is inLang for each error's message.
+func errsInLang(lang string, errs []apperr.FieldError) []apperr.FieldError {
+	for i := range errs {
+		errs[i].Message = inLang(lang, errs[i].Message)
+	}
+	return errs
 }

@@ -380,3 +380,19 @@ func TestMessageKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRegistrationErrorsInEnglish: on an English page the account's checks answer in English.
+func TestRegistrationErrorsInEnglish(t *testing.T) {
+	app := apptest.NewSQLite(t)
+	c := app.Client()
+	c.Get("/registrieren?lang=en")
+	r := c.PostForm("/registrieren", "/registrieren", url.Values{"name": {""}, "email": {"kein-at"}, "password": {"kurz"}})
+	for _, want := range []string{"Name: please enter your name.", "E-mail address: please enter a valid address", "Password: at least 10 characters.", "Privacy notice: please confirm"} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("missing %q", want)
+		}
+	}
+	if strings.Contains(r.Body, "Bitte geben Sie") {
+		t.Error("German messages on the English page")
+	}
+}
