@@ -475,7 +475,14 @@ func (s *Server) checkAntrag(r *http.Request, a *antrag) []form.FieldError {
 	if err != nil {
 		return append(problems, s.mapErrors(a, apperr.FieldsOf(err), false)...)
 	}
-	return append(problems, s.mapErrors(a, p.Submission.Warnings, true)...)
+	// The form and the procedure may warn about the same field in their own words (a start
+	// date in the past, a minor); it is said once, in the form's words.
+	for _, w := range s.mapErrors(a, p.Submission.Warnings, true) {
+		if !slices.ContainsFunc(problems, func(e form.FieldError) bool { return e.Warning && e.Path == w.Path }) {
+			problems = append(problems, w)
+		}
+	}
+	return problems
 }
 
 func (s *Server) submissionInput(r *http.Request, a *antrag, payload []byte) submission.Input {

@@ -629,3 +629,18 @@ func TestAntragReviewLinksTheQuestion(t *testing.T) {
 		t.Fatalf("the Handwerkskarte notice does not link to its question:\n%s", rev[strings.Index(rev, "<main"):])
 	}
 }
+
+// TestAntragReviewWarnsOnce: a start date in the past is warned about once on the review
+// page, although the form and the procedure both notice it.
+func TestAntragReviewWarnsOnce(t *testing.T) {
+	app, c, d := filledGewA1(t, leipzig)
+	past := app.Clock().AddDate(0, 0, -10).Format("02.01.2006")
+	taet := with(gewTaetigkeit, nil)
+	taet.Set("anmeldung.beginn", past)
+	taet.Set("taetigkeit.wz2008", "47.64.1")
+	d.next("taetigkeit", taet, "unterlagen")
+	rev := c.Get(d.url("pruefen")).Body
+	if n := strings.Count(rev, `/taetigkeit#f-anmeldung-beginn"`); n != 1 {
+		t.Fatalf("the past start date is warned about %d times", n)
+	}
+}
