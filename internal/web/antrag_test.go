@@ -643,4 +643,11 @@ func TestAntragReviewWarnsOnce(t *testing.T) {
 	if n := strings.Count(rev, `/taetigkeit#f-anmeldung-beginn"`); n != 1 {
 		t.Fatalf("the past start date is warned about %d times", n)
 	}
+	r := c.Do("POST", d.url("absenden"), "application/x-www-form-urlencoded", url.Values{"csrf_token": {d.csrf("pruefen")}}.Encode(), nil)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d", r.Status)
+	}
+	if receipt := c.Get(r.Location).Body; strings.Count(receipt, "Das Datum liegt in der Vergangenheit") != 1 {
+		t.Fatalf("the receipt warns about the past start date %d times", strings.Count(receipt, "Das Datum liegt in der Vergangenheit"))
+	}
 }
