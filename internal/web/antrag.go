@@ -26,6 +26,7 @@ import (
 	"github.com/rathaus-egov/rathaus/internal/mail"
 	"github.com/rathaus-egov/rathaus/internal/sqlstore"
 	"github.com/rathaus-egov/rathaus/internal/submission"
+	"github.com/rathaus-egov/rathaus/internal/tenant"
 	"github.com/rathaus-egov/rathaus/internal/web/formui"
 )
 
@@ -587,9 +588,9 @@ func (s *Server) moveHint(ctx context.Context, a *antrag, errs []form.FieldError
 	if !ok {
 		return nil
 	}
-	if mismatch && a.l != nil {
-		if k, err := s.availabilityIn(ctx, t.AGS, a.l); err == nil && k == catalog.KindOnline {
-			return &moveHint{Gemeinde: t.Name, Action: "/antrag/" + a.rec.ID + "/gemeinde"}
+	if mismatch {
+		if to, err := s.handOverTarget(ctx, a); err == nil && to != nil {
+			return &moveHint{Gemeinde: to.Name, Action: "/antrag/" + a.rec.ID + "/gemeinde"}
 		}
 	}
 	key := ""
@@ -615,6 +616,24 @@ func betriebsstaetteAGS(d form.Draft) string {
 	return ""
 }
 
+// handOverTarget is the municipality a draft can be handed over to (antragMove, offered by
+// moveHint): that of the business premises, when it is another one the platform serves and it
+// offers the service online; nil when there is none.
+func (s *Server) handOverTarget(ctx context.Context, a *antrag) (*tenant.Tenant, error) {
+	to := betriebsstaetteAGS(a.data)
+	if a.l == nil || to == "" || to == a.rec.TenantAGS || !s.Directory.Served(to) {
+		return nil, nil
+	}
+	t, ok := s.Directory.Get(to)
+	if !ok {
+		return nil, nil
+	}
+	if k, err := s.availabilityIn(ctx, to, a.l); err != nil || k != catalog.KindOnline {
+		return nil, err
+	}
+	return t, nil
+}
+
 // antragMove (POST /antrag/{id}/gemeinde) hands a draft filed with the wrong municipality
 // over to the municipality of the business premises, with everything entered and uploaded,
 // when that municipality offers the service online; then the review page follows.
@@ -626,16 +645,14 @@ func (s *Server) antragMove(w http.ResponseWriter, r *http.Request) error {
 	if a.rec.SubmissionID != "" {
 		return redirect(w, r, receiptURL(a.rec.SubmissionID))
 	}
-	to := betriebsstaetteAGS(a.data)
-	if a.l == nil || to == "" || to == a.rec.TenantAGS || !s.Directory.Served(to) {
-		return redirect(w, r, stepURL(a.rec.ID, reviewSlug))
-	}
-	if k, err := s.availability(r, to, a.l); err != nil {
+	to, err := s.handOverTarget(r.Context(), a)
+	if err != nil {
 		return err
-	} else if k != catalog.KindOnline {
+	}
+	if to == nil {
 		return redirect(w, r, stepURL(a.rec.ID, reviewSlug))
 	}
-	if err := s.DB.MoveDraft(r.Context(), a.rec.TenantAGS, a.rec.ID, a.owner, to, s.Now()); err != nil {
+	if err := s.DB.MoveDraft(r.Context(), a.rec.TenantAGS, a.rec.ID, a.owner, to.AGS, s.Now()); err != nil {
 		return err
 	}
 	return redirect(w, r, stepURL(a.rec.ID, reviewSlug)+"?uebergeben=1")
