@@ -56,6 +56,9 @@ type Submission struct {
 	// SearchText is what staff may search the case by, folded (SearchFold): the display
 	// name, the business's names and every person's name. Set by Prepare; not stored.
 	SearchText string `json:"-"`
+	// anzeige is the Gewerbeanzeige Prepare decoded and checked, which Data encodes; the
+	// submit hooks read it through Anzeige without decoding Data again.
+	anzeige *gewerbe.Anzeige
 }
 
 // SearchFold folds text for the case search: lower case, umlauts written out, ß as ss,
@@ -73,8 +76,12 @@ type OfficeSnapshot struct {
 	Telefon string `json:"telefon"`
 }
 
-// Anzeige decodes the stored data of a Gewerbe submission.
+// Anzeige decodes the stored data of a Gewerbe submission; for a submission Prepare made, it
+// returns the Anzeige decoded there. The result may be shared: callers must not modify it.
 func (s *Submission) Anzeige() (*gewerbe.Anzeige, error) {
+	if s.anzeige != nil {
+		return s.anzeige, nil
+	}
 	var a gewerbe.Anzeige
 	if err := json.Unmarshal(s.Data, &a); err != nil {
 		return nil, err
@@ -218,7 +225,7 @@ func (s *Service) Prepare(in Input, off Office) (*Prepared, error) {
 			names = append(names, p.Vornamen+" "+p.Familienname, p.Geburtsname)
 		}
 		sub.SearchText = SearchFold(strings.Join(names, " "))
-		p.Anzeige = a
+		p.Anzeige, sub.anzeige = a, a
 	default:
 		if !ok {
 			return nil, fmt.Errorf("catalog names form %q version %d, which is not loaded", l.Form, in.FormVersion)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"github.com/rathaus-egov/rathaus/internal/audit"
 	"github.com/rathaus-egov/rathaus/internal/blobstore"
@@ -325,17 +327,19 @@ func checkMembers(body []byte, known map[string]bool) error {
 	if known == nil {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	// jsontext, not encoding/json's Decoder.Token: it skips the values without building them
+	// (the envelope's data is most of the body).
+	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if t, err := dec.ReadToken(); err != nil || t.Kind() != '{' {
 		return nil
 	}
 	seen := map[string]bool{}
-	for dec.More() {
-		t, err := dec.Token()
+	for dec.PeekKind() == '"' {
+		t, err := dec.ReadToken()
 		if err != nil {
 			return nil // the decoder reports malformed JSON
 		}
-		name, _ := t.(string)
+		name := t.String()
 		ptr := "/" + strings.ReplaceAll(strings.ReplaceAll(name, "~", "~0"), "/", "~1")
 		switch {
 		case seen[name]:
@@ -344,8 +348,7 @@ func checkMembers(body []byte, known map[string]bool) error {
 			return apperr.Invalid(apperr.FieldError{Pointer: ptr, Code: "unknown_field", Message: "Unbekanntes Feld „" + name + "“ (Groß- und Kleinschreibung beachten)."})
 		}
 		seen[name] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
+		if err := dec.SkipValue(); err != nil {
 			return nil
 		}
 	}
