@@ -211,7 +211,7 @@ func oneEdit(a, b string) bool {
 // removed, punctuation to spaces. "Gewerbeschein", "GEWERBESCHEIN" and "gewerbe-schein" meet.
 func Normalize(s string) string {
 	s = strings.ToLower(s)
-	s = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss").Replace(s)
+	s = umlauts.Replace(s)
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		switch {
@@ -224,6 +224,9 @@ func Normalize(s string) string {
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
 }
+
+// umlauts transcribes the German umlauts and ß (built once: a Replacer is costly to make).
+var umlauts = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss")
 
 // Search returns the services matching every word of q (as a word prefix or, for words of at
 // least four letters, anywhere inside a word, so "schein" finds "Gewerbeschein"; a word of at

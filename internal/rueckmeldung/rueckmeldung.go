@@ -81,10 +81,13 @@ func nameKey(a *gewerbe.Anzeige) string {
 	return fold(n)
 }
 
+// umlauts transcribes the German umlauts and ß (built once: a Replacer is costly to make).
+var umlauts = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss")
+
 // fold lower-cases, transcribes umlauts and drops accents and punctuation except dots.
 func fold(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss").Replace(s)
+	s = umlauts.Replace(s)
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		switch {
