@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"github.com/rathaus-egov/rathaus/internal/audit"
 	"github.com/rathaus-egov/rathaus/internal/identity"
 	"github.com/rathaus-egov/rathaus/internal/refdata"
@@ -187,12 +189,22 @@ generated and printed.`, stderr)
 }
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(stderr, "Usage: rathaus token create [flags]")
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+	sub := ""
+	if len(args) > 0 {
+		sub = args[0]
+	}
+	switch sub {
+	case "create":
+	case "list":
+		return runTokenList(ctx, args[1:], stdout, stderr)
+	case "revoke":
+		return runTokenRevoke(ctx, args[1:], stdout, stderr)
+	default:
+		fmt.Fprintln(stderr, "Usage: rathaus token create | list | revoke ID [flags]")
+		if sub == "-h" || sub == "--help" {
 			return nil
 		}
-		return usageError{"token needs a subcommand: create"}
+		return usageError{"token needs a subcommand: create, list or revoke"}
 	}
 	var f dbFlags
 	fs := newFlagSet("token create", `Create an API token bound to one municipality (--tenant AGS) or platform-wide
@@ -243,6 +255,88 @@ token is printed once, as the last line of the output. Safe to run while serve i
 	}
 	fmt.Fprintf(stdout, "created token %s (%s, scopes %s); it is shown only now:\n", t.ID, scope, strings.Join(strings.Split(*scopes, ","), ","))
 	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f dbFlags
+	fs := newFlagSet("token list", `List the API tokens, newest first: id, municipality (empty: platform-wide), scopes,
+creation time, name; with --revoked also the revoked ones and when. Secrets are never stored,
+so none is shown. Safe to run while serve is running.`, stderr)
+	f.register(fs)
+	ags := fs.String("tenant", "", "only the tokens of this municipality (AGS)")
+	revoked := fs.Bool("revoked", false, "include revoked tokens")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *ags != "" && !tenant.ValidAGS(*ags) {
+		return usageError{"--tenant must be an 8-digit AGS"}
+	}
+	db, err := openExisting(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ts, err := db.ListTokens(ctx, *ags, *revoked)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTENANT\tSCOPES\tCREATED\tREVOKED\tNAME")
+	for _, t := range ts {
+		rev := "-"
+		if !t.RevokedAt.IsZero() {
+			rev = t.RevokedAt.Format(time.RFC3339)
+		}
+		scopes := make([]string, len(t.Scopes))
+		for i, s := range t.Scopes {
+			scopes[i] = string(s)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, cmp.Or(t.TenantAGS, "(platform)"), strings.Join(scopes, ","), t.CreatedAt.Format(time.RFC3339), rev, t.Name)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d tokens\n", len(ts))
+	return nil
+}
+
+func runTokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f dbFlags
+	fs := newFlagSet("token revoke ID", `Revoke the API token ID (see token list): every request with it is refused with 401 from
+the moment the command returns, also by a running serve. Recorded in the audit log. Revoking
+cannot be undone; create a new token instead.`, stderr)
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"token revoke needs the token's id (see token list)"}
+	}
+	id := fs.Arg(0)
+	db, err := openExisting(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	now := time.Now()
+	var t *identity.Token
+	err = db.InTx(ctx, func(tx *sqlstore.Tx) error {
+		if t, err = sqlstore.RevokeToken(ctx, tx, id, now); err != nil {
+			return err
+		}
+		return sqlstore.AppendAudit(ctx, tx, now, audit.Record{Actor: "cli", TenantAGS: t.TenantAGS, Action: "token.revoke", Object: "token:" + t.ID})
+	})
+	switch apperr.KindOf(err) {
+	case apperr.KindNotFound:
+		return fmt.Errorf("no token with id %q (see token list)", id)
+	case apperr.KindConflict:
+		return fmt.Errorf("token %s is revoked already", id)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "revoked token %s (%s)\n", t.ID, t.Name)
 	return nil
 }
 

@@ -32,7 +32,7 @@ func commands() []command {
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"tenant", "list or import municipalities (tenant list | tenant import FILE)", runTenant},
 		{"user", "create accounts (user create)", runUser},
-		{"token", "create API tokens (token create)", runToken},
+		{"token", "create, list or revoke API tokens (token create | list | revoke ID)", runToken},
 		{"audit", "verify the audit hash chain (audit verify)", runAudit},
 		{"backup", "write a consistent snapshot of the embedded database and blobs", runBackup},
 		{"restore", "restore a snapshot written by backup", runRestore},

@@ -27,7 +27,7 @@ func TestHelpForEveryCommand(t *testing.T) {
 	if out, _, code := cli(t, "help"); code != 0 || !strings.Contains(out, "serve") {
 		t.Fatalf("help: %d %s", code, out)
 	}
-	for _, c := range [][]string{{"serve"}, {"migrate"}, {"tenant", "list"}, {"tenant", "import"}, {"user", "create"}, {"token", "create"}, {"audit", "verify"}, {"backup"}, {"restore"}, {"version"}} {
+	for _, c := range [][]string{{"serve"}, {"migrate"}, {"tenant", "list"}, {"tenant", "import"}, {"user", "create"}, {"token", "create"}, {"token", "list"}, {"token", "revoke"}, {"audit", "verify"}, {"backup"}, {"restore"}, {"version"}} {
 		_, errOut, code := cli(t, append(c, "--help")...)
 		if code != 0 || !strings.Contains(errOut, "Usage: rathaus "+c[0]) {
 			t.Errorf("%v --help: code %d\n%s", c, code, errOut)
@@ -78,6 +78,48 @@ func TestAdminCommands(t *testing.T) {
 		if _, _, code := cli(t, append([]string{"token", "create", "--data", data}, bad...)...); code == 0 {
 			t.Errorf("token create %v accepted", bad)
 		}
+	}
+	// Listed without its secret; revoked, it is refused at once and listed only with --revoked.
+	out, errOut, code = cli(t, "token", "list", "--data", data, "--tenant", "14713000")
+	if code != 0 || !strings.Contains(out, tok.ID) || !strings.Contains(out, "submit,read,cases") || strings.Contains(out, secret) || !strings.Contains(out, "1 tokens") {
+		t.Fatalf("token list: %d %s %s", code, out, errOut)
+	}
+	if out, _, _ = cli(t, "token", "list", "--data", data, "--tenant", "14612000"); strings.Contains(out, tok.ID) {
+		t.Errorf("token list of another municipality shows the token:\n%s", out)
+	}
+	if _, errOut, code = cli(t, "token", "revoke", "--data", data, "nosuchtoken"); code == 0 || !strings.Contains(errOut, "no token with id") {
+		t.Errorf("revoking an unknown token: %d %s", code, errOut)
+	}
+	out, errOut, code = cli(t, "token", "create", "--data", data, "--tenant", "14713000", "--name", "leaked")
+	if code != 0 {
+		t.Fatalf("token create: %s", errOut)
+	}
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	leaked := lines[len(lines)-1]
+	old, err := db.TokenByHash(ctx, identity.HashSecret(leaked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code = cli(t, "token", "revoke", "--data", data, old.ID); code != 0 || !strings.Contains(out, "revoked token "+old.ID+" (leaked)") {
+		t.Fatalf("token revoke: %d %s %s", code, out, errOut)
+	}
+	if _, err := db.TokenByHash(ctx, identity.HashSecret(leaked)); err == nil {
+		t.Error("a revoked token is still accepted")
+	}
+	if _, err := db.TokenByHash(ctx, identity.HashSecret(secret)); err != nil {
+		t.Errorf("revoking one token revoked another: %v", err)
+	}
+	if _, errOut, code = cli(t, "token", "revoke", "--data", data, old.ID); code == 0 || !strings.Contains(errOut, "revoked already") {
+		t.Errorf("revoking twice: %d %s", code, errOut)
+	}
+	if out, _, _ = cli(t, "token", "list", "--data", data); strings.Contains(out, old.ID) || !strings.Contains(out, tok.ID) {
+		t.Errorf("token list without --revoked:\n%s", out)
+	}
+	if out, _, _ = cli(t, "token", "list", "--data", data, "--revoked"); !strings.Contains(out, old.ID) {
+		t.Errorf("token list --revoked misses the revoked token:\n%s", out)
+	}
+	if _, _, code = cli(t, "token", "revoke", "--data", data); code != 2 {
+		t.Errorf("token revoke without an id: code %d, want a usage error", code)
 	}
 	out, errOut, code = cli(t, "user", "create", "--data", data, "--email", "neu@leipzig.example", "--kind", "staff", "--tenant", "14713000")
 	if code != 0 || !strings.Contains(out, "password: ") {

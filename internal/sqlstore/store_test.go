@@ -224,6 +224,43 @@ func TestUsersSessionsTokens(t *testing.T) {
 		if err != nil || !gt.Has(identity.ScopeSubmit) || gt.Has(identity.ScopeCases) || gt.TenantAGS != "14713000" {
 			t.Fatalf("token: %+v %v", gt, err)
 		}
+		other := &identity.Token{Name: "platform", Scopes: []identity.Scope{identity.ScopeAdmin}}
+		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error { return sqlstore.CreateToken(ctx, tx, other, "th2", t0.Add(time.Second)) }); err != nil {
+			t.Fatal(err)
+		}
+		if ts, err := db.ListTokens(ctx, "", false); err != nil || len(ts) != 2 || ts[0].ID != other.ID || ts[1].ID != tok.ID || !ts[1].Has(identity.ScopeRead) {
+			t.Fatalf("list: %+v %v", ts, err)
+		}
+		if ts, err := db.ListTokens(ctx, "14713000", false); err != nil || len(ts) != 1 || ts[0].ID != tok.ID {
+			t.Fatalf("list of a municipality: %+v %v", ts, err)
+		}
+		revoke := func(id string) error {
+			return db.InTx(ctx, func(tx *sqlstore.Tx) error {
+				_, err := sqlstore.RevokeToken(ctx, tx, id, t0.Add(time.Hour))
+				return err
+			})
+		}
+		if err := revoke(tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.TokenByHash(ctx, "th"); apperr.KindOf(err) != apperr.KindNotFound {
+			t.Fatalf("revoked token still accepted: %v", err)
+		}
+		if _, err := db.TokenByHash(ctx, "th2"); err != nil {
+			t.Fatalf("the other token: %v", err)
+		}
+		if err := revoke(tok.ID); apperr.KindOf(err) != apperr.KindConflict {
+			t.Fatalf("second revocation: %v", err)
+		}
+		if err := revoke("none"); apperr.KindOf(err) != apperr.KindNotFound {
+			t.Fatalf("unknown token: %v", err)
+		}
+		if ts, _ := db.ListTokens(ctx, "", false); len(ts) != 1 || ts[0].ID != other.ID {
+			t.Fatalf("list without revoked: %+v", ts)
+		}
+		if ts, _ := db.ListTokens(ctx, "", true); len(ts) != 2 || !ts[1].RevokedAt.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("list with revoked: %+v", ts)
+		}
 		// Login failures.
 		if err := db.RecordLoginFailure(ctx, []string{"email:a", "ip:1"}, t0); err != nil {
 			t.Fatal(err)

@@ -369,6 +369,71 @@ func CreateToken(ctx context.Context, tx *Tx, t *identity.Token, hash string, no
 	return err
 }
 
+// ListTokens returns the API tokens, newest first: those of the municipality ags when ags is
+// not empty (platform-wide tokens have none), and revoked ones only when revoked is set.
+func (db *DB) ListTokens(ctx context.Context, ags string, revoked bool) ([]identity.Token, error) {
+	q := `SELECT id, name, tenant_ags, scopes, created_at, revoked_at FROM api_tokens WHERE 1 = 1`
+	var args []any
+	if ags != "" {
+		q += ` AND tenant_ags = ?`
+		args = append(args, ags)
+	}
+	if !revoked {
+		q += ` AND revoked_at = ''`
+	}
+	rows, err := db.Query(ctx, q+` ORDER BY created_at DESC, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []identity.Token
+	for rows.Next() {
+		var t identity.Token
+		var scopes, created, rev string
+		if err := rows.Scan(&t.ID, &t.Name, &t.TenantAGS, &scopes, &created, &rev); err != nil {
+			return nil, err
+		}
+		t.Scopes = parseScopes(scopes)
+		t.CreatedAt = ParseTime(created)
+		if rev != "" {
+			t.RevokedAt = ParseTime(rev)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken revokes the token id inside tx and returns it as it was: it is refused at once
+// (TokenByHash). A token that does not exist is NotFound; one revoked already, Conflict.
+func RevokeToken(ctx context.Context, tx *Tx, id string, now time.Time) (*identity.Token, error) {
+	var t identity.Token
+	var scopes, created, rev string
+	err := tx.QueryRow(ctx, `SELECT id, name, tenant_ags, scopes, created_at, revoked_at FROM api_tokens WHERE id = ?`, id).
+		Scan(&t.ID, &t.Name, &t.TenantAGS, &scopes, &created, &rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFound("Token")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rev != "" {
+		return nil, apperr.Conflict("token.revoked", "Das Token ist seit "+ParseTime(rev).Format(time.RFC3339)+" widerrufen.")
+	}
+	t.Scopes, t.CreatedAt = parseScopes(scopes), ParseTime(created)
+	if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ?`, FormatTime(now), id); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func parseScopes(s string) []identity.Scope {
+	var out []identity.Scope
+	for _, x := range strings.Split(s, ",") {
+		out = append(out, identity.Scope(x))
+	}
+	return out
+}
+
 // TokenByHash returns an unrevoked token.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (*identity.Token, error) {
 	var t identity.Token
@@ -381,9 +446,6 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (*identity.Token, er
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range strings.Split(scopes, ",") {
-		t.Scopes = append(t.Scopes, identity.Scope(s))
-	}
-	t.CreatedAt = ParseTime(created)
+	t.Scopes, t.CreatedAt = parseScopes(scopes), ParseTime(created)
 	return &t, nil
 }
