@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/rathaus-egov/rathaus/internal/apperr"
 	"github.com/rathaus-egov/rathaus/internal/audit"
@@ -85,7 +84,7 @@ func (h *Hub) ProcessRueckmeldung(ctx context.Context, j jobs.Job) error {
 		return h.rueckmeldungTask(ctx, rm, from, neu, "Für die Gemeinde ist kein Gewerbeamt eingerichtet.")
 	}
 	off := submission.Office{ID: o.ID, TenantAGS: o.TenantAGS, Snapshot: submission.OfficeSnapshot{Name: o.Name, Strasse: o.Strasse, PLZ: o.PLZ, Ort: o.Ort, Email: o.Email, Telefon: o.Telefon}}
-	prep, err := h.Submissions.Prepare(submission.Input{Leistung: l, AGS: rm.ToAGS, Data: data, IdempotencyKey: "rueckmeldung:" + from.ID}, off)
+	prep, err := h.Submissions.Prepare(ctx, submission.Input{Leistung: l, AGS: rm.ToAGS, Data: data, IdempotencyKey: "rueckmeldung:" + from.ID}, off)
 	if err != nil {
 		if apperr.KindOf(err) == apperr.KindInvalid {
 			var msgs []string
@@ -164,7 +163,7 @@ func (h *Hub) findRecord(ctx context.Context, ags string, from *submission.Submi
 // municipality ags at the notice's site — for an Ummeldung the previous site when it names
 // one — whose owner (family name and birth date of the first person) is the notice's, when
 // exactly one matches.
-func (h *Hub) KnownBusiness(ags string, a *gewerbe.Anzeige) string {
+func (h *Hub) KnownBusiness(ctx context.Context, ags string, a *gewerbe.Anzeige) string {
 	site := &a.Betrieb.Betriebsstaette
 	if a.Ummeldung != nil && a.Ummeldung.FruehereBetriebsstaette != nil {
 		site = a.Ummeldung.FruehereBetriebsstaette
@@ -174,8 +173,6 @@ func (h *Hub) KnownBusiness(ags string, a *gewerbe.Anzeige) string {
 	if key == "" || person == "" {
 		return ""
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	cands, err := h.DB.RegisterAtSite(ctx, ags, key)
 	if err != nil {
 		return "" // a new id rather than a failed notice; the office can link them

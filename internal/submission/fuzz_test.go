@@ -1,6 +1,7 @@
 package submission_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/rathaus-egov/rathaus/internal/gewerbe"
@@ -16,7 +17,7 @@ func FuzzPrepare(f *testing.F) {
 	f.Add("99024005000000", `{"hund":{"geburtsjahr":"x"},"anschrift":[1]}`)
 	f.Add("99050012106000", `{"art":"abmeldung","personen":[{}]}`)
 	f.Fuzz(func(t *testing.T, leistung, data string) {
-		p, err := s.Prepare(submission.Input{Leistung: leistung, AGS: gewerbe.SampleFiledWith, Data: []byte(data), DataPointer: "/data"}, office)
+		p, err := s.Prepare(context.Background(), submission.Input{Leistung: leistung, AGS: gewerbe.SampleFiledWith, Data: []byte(data), DataPointer: "/data"}, office)
 		if err == nil && (p.Submission.Digest == "" || len(p.Submission.Data) == 0) {
 			t.Fatal("accepted without data or digest")
 		}

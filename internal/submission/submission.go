@@ -6,6 +6,7 @@ package submission
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -144,7 +145,7 @@ type Service struct {
 	// KnownBusiness finds the gewerbebetriebID of the business an Ummeldung or Abmeldung
 	// without one is about, in the register of the municipality ags ("" when there is no
 	// unambiguous match). nil: a notice without an id always gets a new one.
-	KnownBusiness func(ags string, a *gewerbe.Anzeige) string
+	KnownBusiness func(ctx context.Context, ags string, a *gewerbe.Anzeige) string
 }
 
 // Resolve checks the service key and the municipality and returns the catalog entry. Errors
@@ -165,7 +166,7 @@ func (s *Service) Resolve(leistung, ags string) (*catalog.Leistung, error) {
 
 // Prepare validates the input for the office and returns the prepared submission, or an
 // apperr.KindInvalid error with every field error. Warnings are kept with the submission.
-func (s *Service) Prepare(in Input, off Office) (*Prepared, error) {
+func (s *Service) Prepare(ctx context.Context, in Input, off Office) (*Prepared, error) {
 	l, err := s.Resolve(in.Leistung, in.AGS)
 	if err != nil {
 		return nil, err
@@ -206,7 +207,7 @@ func (s *Service) Prepare(in Input, off Office) (*Prepared, error) {
 		if a.Betrieb.GewerbebetriebID == "" && a.Art != gewerbe.ArtAnmeldung && s.KnownBusiness != nil {
 			// An Ummeldung or Abmeldung is about a business the register may know: it keeps
 			// its id (recipients match the notices of one business by it).
-			a.Betrieb.GewerbebetriebID = s.KnownBusiness(in.AGS, a)
+			a.Betrieb.GewerbebetriebID = s.KnownBusiness(ctx, in.AGS, a)
 		}
 		if a.Betrieb.GewerbebetriebID == "" {
 			// A new business gets its stable id here; notices about a known business carry it.

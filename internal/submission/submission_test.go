@@ -1,6 +1,7 @@
 package submission_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ var office = submission.Office{ID: "o1", TenantAGS: gewerbe.SampleFiledWith, Sna
 
 func TestPrepareGewerbe(t *testing.T) {
 	s := service(t)
-	p, err := s.Prepare(submission.Input{Leistung: "99050012104000", AGS: gewerbe.SampleFiledWith, Data: gewerbe.Sample("anmeldung-einzelunternehmen", now), UserID: "u1", DataPointer: "/data"}, office)
+	p, err := s.Prepare(context.Background(), submission.Input{Leistung: "99050012104000", AGS: gewerbe.SampleFiledWith, Data: gewerbe.Sample("anmeldung-einzelunternehmen", now), UserID: "u1", DataPointer: "/data"}, office)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,12 +60,12 @@ func TestPrepareGewerbe(t *testing.T) {
 		t.Fatal("the stored data must carry the assigned gewerbebetriebID")
 	}
 	// Errors point into the request.
-	_, err = s.Prepare(submission.Input{Leistung: "99050012104000", AGS: gewerbe.SampleFiledWith, Data: []byte(`{"art":"anmeldung"}`), DataPointer: "/data"}, office)
+	_, err = s.Prepare(context.Background(), submission.Input{Leistung: "99050012104000", AGS: gewerbe.SampleFiledWith, Data: []byte(`{"art":"anmeldung"}`), DataPointer: "/data"}, office)
 	fields := apperr.FieldsOf(err)
 	if apperr.KindOf(err) != apperr.KindInvalid || len(fields) == 0 || !strings.HasPrefix(fields[0].Pointer, "/data/") {
 		t.Fatalf("%v", fields)
 	}
-	if _, err := s.Prepare(submission.Input{Leistung: "99050012104000", AGS: "14999999", Data: []byte(`{}`)}, office); apperr.FieldsOf(err)[0].Pointer != "/ags" {
+	if _, err := s.Prepare(context.Background(), submission.Input{Leistung: "99050012104000", AGS: "14999999", Data: []byte(`{}`)}, office); apperr.FieldsOf(err)[0].Pointer != "/ags" {
 		t.Fatalf("unknown AGS: %v", err)
 	}
 }
@@ -78,7 +79,7 @@ func hundPayload() string {
 
 func TestPrepareFormProcedureWithoutProcedureCode(t *testing.T) {
 	s := service(t)
-	p, err := s.Prepare(submission.Input{Leistung: "99024005000000", AGS: gewerbe.SampleFiledWith, Data: []byte(hundPayload()), UserID: "u1", DataPointer: "/data"}, office)
+	p, err := s.Prepare(context.Background(), submission.Input{Leistung: "99024005000000", AGS: gewerbe.SampleFiledWith, Data: []byte(hundPayload()), UserID: "u1", DataPointer: "/data"}, office)
 	if err != nil {
 		t.Fatalf("%v %v", err, apperr.FieldsOf(err))
 	}
@@ -86,12 +87,12 @@ func TestPrepareFormProcedureWithoutProcedureCode(t *testing.T) {
 		t.Fatalf("%+v", p.Submission)
 	}
 	bad := strings.Replace(hundPayload(), `"276098106543210"`, `"12345"`, 1)
-	_, err = s.Prepare(submission.Input{Leistung: "99024005000000", AGS: gewerbe.SampleFiledWith, Data: []byte(bad), DataPointer: "/data"}, office)
+	_, err = s.Prepare(context.Background(), submission.Input{Leistung: "99024005000000", AGS: gewerbe.SampleFiledWith, Data: []byte(bad), DataPointer: "/data"}, office)
 	if f := apperr.FieldsOf(err); len(f) != 1 || f[0].Pointer != "/data/hund/chipnummer" {
 		t.Fatalf("chip number: %v", f)
 	}
 	unknown := strings.Replace(hundPayload(), `"zweithund":false`, `"zweithund":false,"katze":"Minka"`, 1)
-	_, err = s.Prepare(submission.Input{Leistung: "99024005000000", AGS: gewerbe.SampleFiledWith, Data: []byte(unknown), DataPointer: "/data"}, office)
+	_, err = s.Prepare(context.Background(), submission.Input{Leistung: "99024005000000", AGS: gewerbe.SampleFiledWith, Data: []byte(unknown), DataPointer: "/data"}, office)
 	if f := apperr.FieldsOf(err); len(f) != 1 || f[0].Pointer != "/data/katze" || f[0].Code != "unknown_field" {
 		t.Fatalf("unknown field: %v", f)
 	}

@@ -472,7 +472,7 @@ func (s *Server) checkAntrag(r *http.Request, a *antrag) []form.FieldError {
 	if err != nil {
 		return problems
 	}
-	p, err := s.Submissions.Prepare(s.submissionInput(r, a, payload), submission.Office{})
+	p, err := s.Submissions.Prepare(r.Context(), s.submissionInput(r, a, payload), submission.Office{})
 	if err != nil {
 		return append(problems, s.mapErrors(a, apperr.FieldsOf(err), false)...)
 	}

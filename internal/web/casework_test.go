@@ -123,7 +123,7 @@ func fileAs(t *testing.T, app *apptest.App, sample, userID, orgID string) (*subm
 	_ = json.Unmarshal(raw, &a)
 	keys := map[gewerbe.Art]string{"anmeldung": "99050012104000", "ummeldung": "99050012105000", "abmeldung": "99050012106000"}
 	o, _ := app.DB.OfficeByKind(ctx, dresden, "gewerbeamt")
-	p, err := app.Platform.Submissions.Prepare(submission.Input{Leistung: keys[a.Art], AGS: dresden, Data: raw, UserID: userID, OrganisationID: orgID},
+	p, err := app.Platform.Submissions.Prepare(context.Background(), submission.Input{Leistung: keys[a.Art], AGS: dresden, Data: raw, UserID: userID, OrganisationID: orgID},
 		submission.Office{ID: o.ID, TenantAGS: o.TenantAGS, Snapshot: submission.OfficeSnapshot{Name: o.Name, Ort: "Dresden", PLZ: "01067"}})
 	if err != nil {
 		t.Fatal(err)

@@ -168,7 +168,7 @@ func (f *fixture) file(t *testing.T, in submission.Input) *submission.Submission
 	t.Helper()
 	ctx := context.Background()
 	o, _ := f.app.DB.OfficeByKind(ctx, in.AGS, "gewerbeamt")
-	p, err := f.app.Platform.Submissions.Prepare(in, submission.Office{ID: o.ID, TenantAGS: o.TenantAGS})
+	p, err := f.app.Platform.Submissions.Prepare(context.Background(), in, submission.Office{ID: o.ID, TenantAGS: o.TenantAGS})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,7 +103,7 @@ func (s *Server) submit(ctx context.Context, in submission.Input) (*submission.S
 	if err != nil {
 		return nil, false, err
 	}
-	p, err := s.Submissions.Prepare(in, off)
+	p, err := s.Submissions.Prepare(ctx, in, off)
 	if err != nil {
 		return nil, false, err
 	}
