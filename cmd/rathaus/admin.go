@@ -349,7 +349,10 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{"audit needs a subcommand: verify"}
 	}
 	var f dbFlags
-	fs := newFlagSet("audit verify", "Verify the hash chain of the audit log. Exits non-zero and names the first broken entry when a row was altered or removed.", stderr)
+	fs := newFlagSet("audit verify", `Verify the hash chain of the audit log, and the references between deliveries, their
+submissions, recipients and attempts, which PostgreSQL does not enforce by foreign keys
+(ADR 0007). Exits non-zero and names the first broken entry when a row was altered or
+removed, or the dangling references with one example each.`, stderr)
 	f.register(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -364,5 +367,16 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("audit chain broken after %d intact entries: %w", n, err)
 	}
 	fmt.Fprintf(stdout, "audit chain intact: %d entries verified\n", n)
+	dangling, err := db.CheckReferences(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range dangling {
+		fmt.Fprintf(stdout, "dangling reference %s: %d rows, e.g. %s\n", d.Reference, d.Rows, d.Example)
+	}
+	if len(dangling) > 0 {
+		return fmt.Errorf("%d kinds of dangling references (see above)", len(dangling))
+	}
+	fmt.Fprintln(stdout, "references intact: deliveries → submissions and recipients, attempts → deliveries")
 	return nil
 }

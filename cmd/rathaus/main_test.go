@@ -134,7 +134,7 @@ func TestAdminCommands(t *testing.T) {
 	}
 
 	out, errOut, code = cli(t, "audit", "verify", "--data", data)
-	if code != 0 || !strings.Contains(out, "audit chain intact") {
+	if code != 0 || !strings.Contains(out, "audit chain intact") || !strings.Contains(out, "references intact") {
 		t.Fatalf("audit verify: %s %s", out, errOut)
 	}
 

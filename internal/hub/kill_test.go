@@ -154,7 +154,7 @@ func killDuringDeliveries(t *testing.T, bin, pg string) {
 		t.Fatalf("%d bad signatures", rs.badSig)
 	}
 	out = rathausCLI(t, bin, append([]string{"audit", "verify"}, data...)...)
-	if !strings.Contains(out, "audit chain intact") {
+	if !strings.Contains(out, "audit chain intact") || !strings.Contains(out, "references intact") {
 		t.Fatalf("audit verify: %s", out)
 	}
 	t.Logf("%d messages of %d notices delivered exactly once across %d SIGKILLs in %s (%d requests reached the recipient, %.0f deliveries/s incl. restarts); %s",
