@@ -196,6 +196,9 @@ type Tx struct {
 	// dirVersion is the recipient directory version read in this transaction (DirectoryTx);
 	// 0: not read yet.
 	dirVersion int64
+	// idem holds the idempotency keys read with the BEGIN (txHints.idem): every hinted key,
+	// with the earlier request it names, or nil when none was stored (submitTx).
+	idem map[idemKey]*idemHit
 	// counters are the reference counters this transaction locked, with the last number it
 	// handed out; written back at commit (nextReference, counterUpdates).
 	counters   map[counterKey]*heldCounter
@@ -276,7 +279,14 @@ func (db *DB) inTxRetried(ctx context.Context, hints *txHints, fn func(tx *Tx) e
 type txHints struct {
 	counters  []counterKey // reference counters to lock and read
 	directory bool         // the recipient directory's version (DirectoryTx)
+	idem      []idemKey    // idempotency keys to look up (submitTx)
 }
+
+// idemKey names a stored idempotency key: the principal that sent it, and the key.
+type idemKey struct{ principal, key string }
+
+// idemHit is the earlier request an idempotency key names.
+type idemHit struct{ requestHash, submissionID string }
 
 func (db *DB) inTxHinted(ctx context.Context, hints *txHints, fn func(tx *Tx) error) (err error) {
 	if db.Dialect == Postgres {
@@ -370,6 +380,13 @@ func (tx *Tx) beginPostgres(ctx context.Context, hints *txHints) error {
 		b.Queue(rebind(Postgres, multiRowInsert(`SELECT tenant_ags, prefix, year, last FROM reference_counters WHERE (tenant_ags, prefix, year) IN (`,
 			"(?, ?, ?)", `) ORDER BY tenant_ags, prefix, year FOR UPDATE`, n)), keys...)
 	}
+	if n := len(hints.idem); n > 0 {
+		var args []any
+		for _, k := range hints.idem {
+			args = append(args, k.principal, k.key)
+		}
+		b.Queue(rebind(Postgres, multiRowInsert(`SELECT principal, key, request_hash, submission_id FROM idempotency_keys WHERE (principal, key) IN (`, "(?, ?)", `)`, n)), args...)
+	}
 	return tx.sendBatch(ctx, b, func(br pgx.BatchResults) error {
 		if _, err := br.Exec(); err != nil {
 			return err
@@ -382,27 +399,59 @@ func (tx *Tx) beginPostgres(ctx context.Context, hints *txHints) error {
 			}
 			tx.dirVersion = v // 0 (no row): DirectoryTx asks again and reports it
 		}
-		if len(keys) == 0 {
-			return nil
-		}
-		rows, err := br.Query()
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var k counterKey
-			var last int64
-			if err := rows.Scan(&k.ags, &k.prefix, &k.year, &last); err != nil {
+		if len(keys) > 0 {
+			if err := tx.readCounters(br); err != nil {
 				return err
 			}
-			if tx.counters == nil {
-				tx.counters = map[counterKey]*heldCounter{}
-			}
-			tx.counters[k] = &heldCounter{last: last}
 		}
-		return rows.Err()
+		if len(hints.idem) > 0 {
+			return tx.readIdem(br, hints.idem)
+		}
+		return nil
 	})
+}
+
+// readIdem reads the answer to the BEGIN batch's lookup of idempotency keys.
+func (tx *Tx) readIdem(br pgx.BatchResults, keys []idemKey) error {
+	tx.idem = make(map[idemKey]*idemHit, len(keys))
+	for _, k := range keys {
+		tx.idem[k] = nil
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k idemKey
+		var h idemHit
+		if err := rows.Scan(&k.principal, &k.key, &h.requestHash, &h.submissionID); err != nil {
+			return err
+		}
+		tx.idem[k] = &h
+	}
+	return rows.Err()
+}
+
+// readCounters reads the answer to the BEGIN batch's lock of reference counters.
+func (tx *Tx) readCounters(br pgx.BatchResults) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k counterKey
+		var last int64
+		if err := rows.Scan(&k.ags, &k.prefix, &k.year, &last); err != nil {
+			return err
+		}
+		if tx.counters == nil {
+			tx.counters = map[counterKey]*heldCounter{}
+		}
+		tx.counters[k] = &heldCounter{last: last}
+	}
+	return rows.Err()
 }
 
 // abortPostgres ends a transaction that did not commit. If the ROLLBACK fails the

@@ -30,3 +30,30 @@ func (db *DB) InTxCounting(ctx context.Context, prefix string, year int, ags []s
 	}
 	return db.inTxRetried(ctx, h, fn)
 }
+
+// IdemHinted runs fn in a transaction whose BEGIN looks up the idempotency keys (principal,
+// key pairs), as a group of keyed submissions does, and reports what the transaction holds
+// for each: "" when the lookup was not made (SQLite), "-" when no key is stored, else
+// "request hash/submission id" (tests).
+func (db *DB) IdemHinted(ctx context.Context, keys [][2]string) (map[[2]string]string, error) {
+	h := &txHints{}
+	for _, k := range keys {
+		h.idem = append(h.idem, idemKey{k[0], k[1]})
+	}
+	out := map[[2]string]string{}
+	err := db.inTxRetried(ctx, h, func(tx *Tx) error {
+		for _, k := range keys {
+			hit, ok := tx.idem[idemKey{k[0], k[1]}]
+			switch {
+			case !ok:
+				out[k] = ""
+			case hit == nil:
+				out[k] = "-"
+			default:
+				out[k] = hit.requestHash + "/" + hit.submissionID
+			}
+		}
+		return nil
+	})
+	return out, err
+}

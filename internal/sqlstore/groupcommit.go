@@ -157,6 +157,7 @@ func groupHints(group []*pendingTx) *txHints {
 			h = &txHints{}
 		}
 		h.directory = h.directory || x.hints.directory
+		h.idem = append(h.idem, x.hints.idem...)
 		for _, k := range x.hints.counters {
 			if !seen[k] {
 				seen[k] = true

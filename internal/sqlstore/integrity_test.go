@@ -50,3 +50,40 @@ func TestCheckReferences(t *testing.T) {
 		}
 	})
 }
+
+// TestIdempotencyKeysReadWithBegin: on PostgreSQL a group's BEGIN looks up the idempotency
+// keys of its submissions in one query, and submitTx answers from it; a key read so must
+// give exactly what is stored (on SQLite keys are read one by one, no lookup is made).
+func TestIdempotencyKeysReadWithBegin(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		seedTenants(t, db)
+		ts := sqlstore.FormatTime(t0)
+		for _, row := range [][]any{{"token:a", "k1", "h1", "s1"}, {"token:b", "k1", "h2", "s2"}} {
+			if _, err := db.Exec(ctx, `INSERT INTO submissions (id, tenant_ags, office_ags, office_id, leistung, form_id, form_version, art, reference, status, data, digest, warnings, display_name, user_id, token_id, organisation_id, gewerbebetrieb_id, office_snapshot, created_at, updated_at)
+				VALUES (?, '14713000', '14713000', 'o', 'l', 'f', 1, '', ?, 'eingegangen', '{}', '', '[]', '', '', '', '', '', '{}', ?, ?)`, row[3], "R-"+row[3].(string), ts, ts); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(ctx, `INSERT INTO idempotency_keys (principal, key, request_hash, submission_id, created_at) VALUES (?, ?, ?, ?, ?)`, append(row, ts)...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		keys := [][2]string{{"token:a", "k1"}, {"token:b", "k1"}, {"token:a", "k2"}, {"token:a", "k1"}}
+		got, err := db.IdemHinted(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[[2]string]string{{"token:a", "k1"}: "h1/s1", {"token:b", "k1"}: "h2/s2", {"token:a", "k2"}: "-"}
+		if db.Dialect == sqlstore.SQLite {
+			want = map[[2]string]string{{"token:a", "k1"}: "", {"token:b", "k1"}: "", {"token:a", "k2"}: ""}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+		for k, w := range want {
+			if got[k] != w {
+				t.Errorf("%v: %q, want %q", k, got[k], w)
+			}
+		}
+	})
+}

@@ -31,6 +31,11 @@ func (db *DB) Submit(ctx context.Context, p *submission.Prepared, js []jobs.Job,
 	// recipient directory's version (the hub's hook needs it), so neither is a round trip of
 	// its own.
 	hints := &txHints{directory: true, counters: []counterKey{{p.Submission.TenantAGS, p.RefPrefix, p.Year}}}
+	if p.IdemKey != "" {
+		// Looked up with the BEGIN too, for the whole group in one query: inside the group's
+		// transaction each lookup of its own was a round trip of the one leader.
+		hints.idem = []idemKey{{p.Principal, p.IdemKey}}
+	}
 	err = db.group.runHinted(ctx, db, hints, func(ctx context.Context, tx *Tx) error {
 		var err error
 		sub, existing, err = submitTx(ctx, tx, p, js, hooks)
@@ -69,7 +74,15 @@ func submitTx(ctx context.Context, tx *Tx, p *submission.Prepared, js []jobs.Job
 	err = func() error {
 		if p.IdemKey != "" {
 			var hash, id string
-			err := tx.QueryRow(ctx, `SELECT request_hash, submission_id FROM idempotency_keys WHERE principal = ? AND key = ?`, p.Principal, p.IdemKey).Scan(&hash, &id)
+			var err error
+			if hit, hinted := tx.idem[idemKey{p.Principal, p.IdemKey}]; hinted {
+				// Read with the BEGIN (txHints.idem).
+				if err = sql.ErrNoRows; hit != nil {
+					hash, id, err = hit.requestHash, hit.submissionID, nil
+				}
+			} else {
+				err = tx.QueryRow(ctx, `SELECT request_hash, submission_id FROM idempotency_keys WHERE principal = ? AND key = ?`, p.Principal, p.IdemKey).Scan(&hash, &id)
+			}
 			switch {
 			case err == nil:
 				if hash != p.RequestHash {

@@ -213,6 +213,56 @@ func TestSubmissionAPIIdempotencyConcurrent(t *testing.T) {
 		if err := app.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM submissions`).Scan(&all); err != nil || all != n+1 {
 			t.Fatalf("%d submissions, want %d (%v)", all, n+1, err)
 		}
+
+		// A second wave, in groups whose keys are looked up together with the BEGIN on
+		// PostgreSQL: retries of the stored key get the stored submission, the same key with
+		// other data is refused, fresh keys are stored once each.
+		other := body("99050012104000", dresden, gewerbe.Sample("anmeldung-einzelunternehmen", app.Clock()))
+		type answer struct {
+			kind string
+			code int
+			body string
+		}
+		answers := make(chan answer, 3*n)
+		for i := range n {
+			wg.Add(3)
+			go func() {
+				defer wg.Done()
+				r := app.Client().Do("POST", "/api/v1/submissions", "application/json", b, h)
+				answers <- answer{"retry", r.Status, r.Body}
+			}()
+			go func() {
+				defer wg.Done()
+				r := app.Client().Do("POST", "/api/v1/submissions", "application/json", other, h)
+				answers <- answer{"reused", r.Status, r.Body}
+			}()
+			go func() {
+				defer wg.Done()
+				fresh := map[string]string{"Authorization": "Bearer " + tok, "Idempotency-Key": fmt.Sprintf("neu-%d", i)}
+				r := app.Client().Do("POST", "/api/v1/submissions", "application/json", other, fresh)
+				answers <- answer{"fresh", r.Status, r.Body}
+			}()
+		}
+		wg.Wait()
+		close(answers)
+		ids := map[string]bool{}
+		for a := range answers {
+			switch {
+			case a.kind == "retry" && (a.code != 201 || a.body != bodies[0]):
+				t.Errorf("retry of a stored key: %d %s", a.code, a.body)
+			case a.kind == "reused" && (a.code != 422 || !strings.Contains(a.body, "idempotency_key_reused")):
+				t.Errorf("stored key with other data: %d %s", a.code, a.body)
+			case a.kind == "fresh":
+				var s subResp
+				if a.code != 201 || json.Unmarshal([]byte(a.body), &s) != nil || ids[s.ID] {
+					t.Errorf("fresh key: %d %s", a.code, a.body)
+				}
+				ids[s.ID] = true
+			}
+		}
+		if err := app.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM submissions`).Scan(&all); err != nil || all != 2*n+1 {
+			t.Fatalf("%d submissions after the second wave, want %d (%v)", all, 2*n+1, err)
+		}
 	})
 }
 
