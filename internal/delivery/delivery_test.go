@@ -1,8 +1,12 @@
 package delivery
 
 import (
+	"encoding/hex"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/rathaus-egov/rathaus/internal/clock"
 	"github.com/rathaus-egov/rathaus/internal/routing"
@@ -94,5 +98,28 @@ func TestIDsFollowTheSubmission(t *testing.T) {
 	}
 	if id := ID("ZZZZZZZZZZZZ00112233445566778899", "r1"); id[:12] == "ZZZZZZZZZZZZ" {
 		t.Fatalf("a non-hex prefix was taken: %s", id)
+	}
+}
+
+// TestDerivedIDsAreUUIDv5: the derived identifiers are exactly uuid.NewSHA1 of their names
+// (recipients may have stored them; they must never change), also for long ids.
+func TestDerivedIDsAreUUIDv5(t *testing.T) {
+	long := strings.Repeat("x", 300)
+	for _, p := range [][2]string{{"s1", "r1"}, {"0192a3b4c5d6e7f8a9b0c1d2e3f4a5b6", "ihk-dresden"}, {long, long}, {"", ""}} {
+		sid, rid := p[0], p[1]
+		if got, want := MessageUUID(sid, rid), uuid.NewSHA1(namespace, []byte("message:"+sid+":"+rid)).String(); got != want {
+			t.Errorf("MessageUUID(%.20q, %.20q) = %s, want %s", sid, rid, got, want)
+		}
+		if got, want := NoticeUUID(sid), uuid.NewSHA1(namespace, []byte("notice:"+sid)).String(); got != want {
+			t.Errorf("NoticeUUID(%.20q) = %s, want %s", sid, got, want)
+		}
+		u := uuid.NewSHA1(namespace, []byte("delivery:"+sid+":"+rid))
+		want := hex.EncodeToString(u[:])
+		if len(sid) == 32 {
+			want = sid[:12] + want[12:]
+		}
+		if got := ID(sid, rid); got != want {
+			t.Errorf("ID(%.20q, %.20q) = %s, want %s", sid, rid, got, want)
+		}
 	}
 }
