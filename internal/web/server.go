@@ -88,21 +88,16 @@ type Server struct {
 	// pagesInFlight counts requests to routes outside the API (pages and their static
 	// files) being served: the job runner yields while it is above zero (PagesInFlight).
 	pagesInFlight atomic.Int64
-	// submitsInFlight counts submissions being accepted (portal and API, see submit).
-	submitsInFlight atomic.Int64
+	// intake counts submissions being accepted (portal and API, see submit).
+	intake intakeGauge
 }
 
-// IntakeBusyAt is the number of submissions being accepted at once from which IntakeBusy
-// reports true. A few at a time is normal traffic; this many means a peak (a deadline day, a
-// bulk client), in which accepting comes before delivering.
-const IntakeBusyAt = 16
-
-// IntakeBusy reports whether the platform is accepting submissions at its limit: the job
-// runner (jobs.Runner.Throttle) then runs fewer background handlers, so the writes of intake
-// are not slowed by the delivery of what was accepted a moment ago. Deliveries are durable
-// and catch up when the peak is over.
+// IntakeBusy reports whether the platform is accepting submissions at its limit (IntakeBusyAt
+// at once, now or within the last IntakeBusyHold): the job runner (jobs.Runner.Throttle) then
+// runs fewer background handlers, so the writes of intake are not slowed by the delivery of
+// what was accepted a moment ago. Deliveries are durable and catch up when the peak is over.
 func (s *Server) IntakeBusy() bool {
-	return s.submitsInFlight.Load() >= IntakeBusyAt
+	return s.intake.busy(monoNow())
 }
 
 // PagesInFlight reports whether a portal page request is being served. The job runner

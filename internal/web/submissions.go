@@ -93,8 +93,8 @@ func officeOf(o tenant.Office) submission.Office {
 // submit validates and stores a submission and queues its deliveries. The
 // submission is committed when submit returns without error: only then may a receipt be shown.
 func (s *Server) submit(ctx context.Context, in submission.Input) (*submission.Submission, bool, error) {
-	s.submitsInFlight.Add(1)
-	defer s.submitsInFlight.Add(-1)
+	s.intake.enter(monoNow())
+	defer s.intake.leave()
 	l, err := s.Submissions.Resolve(in.Leistung, in.AGS)
 	if err != nil {
 		return nil, false, err
