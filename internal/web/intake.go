@@ -1,6 +1,7 @@
 package web
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -10,39 +11,52 @@ import (
 // bulk client), in which accepting comes before delivering.
 const IntakeBusyAt = 16
 
-// IntakeBusyHold is how long a peak lasts after the number of submissions in flight last
-// reached IntakeBusyAt. Under a steady peak that number swings around the threshold from
-// one moment to the next (each answer lowers it until the client's next request); without
-// the hold the job runner took up all its workers in every dip and throttled again a moment
-// later, and the deliveries it started slowed intake down (alternating runs of the benchmark's
-// submit phase on PostgreSQL: 1,370–1,539 submissions/s without, 1,653–1,668/s with the hold,
-// p99 36–42 ms → 28–34 ms).
-const IntakeBusyHold = time.Second
+// A peak is also seen while the number in flight, averaged over the last ten or so arrivals,
+// is at least intakeBusyAvg and submissions keep arriving (one within intakeQuiet). Under a
+// steady peak the number swings around IntakeBusyAt from one moment to the next (each answer
+// lowers it until the client's next request); on the instantaneous count alone the job
+// runner took up all its workers in every dip and throttled again a moment later, and the
+// deliveries it started slowed intake down. Holding the peak for a second after the count was
+// last reached instead made the single spikes of moderate traffic throttle deliveries for a
+// second each, and the deliver phase fell behind. `rathaus bench --quick` on PostgreSQL, two
+// runs each: instantaneous 1,422 and 1,380 submissions/s, delivery 3,027 and 2,936 msg/s;
+// one-second hold 1,789 and 1,686/s, delivery 2,672 and 2,550 msg/s at p99 0.7–0.9 s;
+// average 1,606 and 1,667/s, delivery 2,790 and 3,009 msg/s at p99 0.45 and 0.23 s.
+const (
+	intakeBusyAvg = IntakeBusyAt - 2
+	intakeQuiet   = 200 * time.Millisecond
+)
 
-// intakeGauge counts the submissions being accepted and remembers when it last saw a peak.
+// intakeGauge counts the submissions being accepted and averages the count at arrivals.
 // Times are monotonic nanoseconds (monoNow).
 type intakeGauge struct {
 	inFlight atomic.Int64
-	lastPeak atomic.Int64 // when inFlight last reached IntakeBusyAt; 0: never
+	mu       sync.Mutex
+	avg      float64 // exponentially weighted: each arrival counts a tenth
+	lastIn   int64   // time of the last arrival; 0: none yet
 }
 
 // enter counts a submission in.
 func (g *intakeGauge) enter(now int64) {
-	if g.inFlight.Add(1) >= IntakeBusyAt {
-		g.lastPeak.Store(now)
-	}
+	n := g.inFlight.Add(1)
+	g.mu.Lock()
+	g.avg += (float64(n) - g.avg) / 10
+	g.lastIn = now
+	g.mu.Unlock()
 }
 
 // leave counts a submission out.
 func (g *intakeGauge) leave() { g.inFlight.Add(-1) }
 
-// busy reports a peak: IntakeBusyAt or more in flight now, or less than IntakeBusyHold ago.
+// busy reports a peak: IntakeBusyAt or more in flight now, or at least intakeBusyAvg on
+// average while submissions keep arriving.
 func (g *intakeGauge) busy(now int64) bool {
 	if g.inFlight.Load() >= IntakeBusyAt {
 		return true
 	}
-	last := g.lastPeak.Load()
-	return last != 0 && now-last < int64(IntakeBusyHold)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.lastIn != 0 && now-g.lastIn < int64(intakeQuiet) && g.avg >= intakeBusyAvg
 }
 
 var monoEpoch = time.Now()

@@ -5,38 +5,56 @@ import (
 	"time"
 )
 
-// TestIntakeGauge: a peak begins when IntakeBusyAt submissions are in flight and lasts
-// IntakeBusyHold after the last moment they were, however the number swings in between.
+// TestIntakeGauge: a peak is IntakeBusyAt submissions in flight at once, or a count that
+// stays near it on average while submissions keep arriving; a single spike of moderate
+// traffic is a peak only while it lasts, and a peak ends when arrivals stop.
 func TestIntakeGauge(t *testing.T) {
 	var g intakeGauge
-	const start = int64(1)
-	at := func(d time.Duration) int64 { return start + int64(d) }
-	if g.busy(start) {
-		t.Fatal("busy before anything was accepted")
-	}
-	for range IntakeBusyAt - 1 {
-		g.enter(start)
-	}
-	if g.busy(start) {
-		t.Fatalf("busy at %d in flight", IntakeBusyAt-1)
-	}
-	g.enter(at(10 * time.Millisecond))
-	if !g.busy(at(10 * time.Millisecond)) {
-		t.Fatalf("not busy at %d in flight", IntakeBusyAt)
-	}
-	for range 8 {
+	now := int64(1)
+	tick := func() int64 { now += int64(time.Millisecond); return now }
+	// arrive keeps n in flight: one arrives (n+1) and one is answered.
+	arrive := func(n int) {
+		for g.inFlight.Load() < int64(n) {
+			g.enter(tick())
+		}
+		g.enter(tick())
 		g.leave()
 	}
-	if !g.busy(at(10*time.Millisecond + IntakeBusyHold - 1)) {
-		t.Error("the peak ended before its hold")
+	if g.busy(now) {
+		t.Fatal("busy before anything was accepted")
 	}
-	if g.busy(at(10*time.Millisecond + IntakeBusyHold)) {
-		t.Error("the peak outlasted its hold")
+	// Moderate traffic, about 8 in flight, with one spike to 16.
+	for range 50 {
+		arrive(8)
 	}
-	for range 8 {
-		g.enter(at(2 * time.Second)) // back at the threshold: the hold starts again
+	if g.busy(now) {
+		t.Fatal("busy at 8 in flight")
 	}
-	if !g.busy(at(2*time.Second + IntakeBusyHold/2)) {
-		t.Error("a new peak was not seen")
+	for g.inFlight.Load() < IntakeBusyAt {
+		g.enter(tick())
+	}
+	if !g.busy(now) {
+		t.Fatalf("not busy at %d in flight", IntakeBusyAt)
+	}
+	for g.inFlight.Load() > 8 {
+		g.leave()
+	}
+	arrive(8)
+	if g.busy(now) {
+		t.Error("the spike of moderate traffic outlasted itself")
+	}
+	// A steady peak swinging around the threshold stays a peak in its dips.
+	for i := range 60 {
+		arrive(13 + i%6) // 13 … 18 in flight
+	}
+	for g.inFlight.Load() > 13 {
+		g.leave()
+	}
+	if !g.busy(now) {
+		t.Error("a dip of a steady peak ended it")
+	}
+	// Arrivals stop: the peak ends.
+	if g.busy(now + int64(intakeQuiet)) {
+		t.Error("the peak outlasted its arrivals")
 	}
 }
