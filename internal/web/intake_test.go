@@ -45,9 +45,9 @@ func TestIntakeGauge(t *testing.T) {
 	}
 	// A steady peak swinging around the threshold stays a peak in its dips.
 	for i := range 60 {
-		arrive(13 + i%6) // 13 … 18 in flight
+		arrive(14 + i%8) // 14 … 21 in flight
 	}
-	for g.inFlight.Load() > 13 {
+	for g.inFlight.Load() > 14 {
 		g.leave()
 	}
 	if !g.busy(now) {

@@ -93,7 +93,7 @@ type Server struct {
 }
 
 // IntakeBusy reports whether the platform is accepting submissions at its limit (IntakeBusyAt
-// at once, now or about that many on average while they keep arriving): the job runner (jobs.Runner.Throttle) then
+// at once, now or on average while they keep arriving): the job runner (jobs.Runner.Throttle) then
 // runs fewer background handlers, so the writes of intake are not slowed by the delivery of
 // what was accepted a moment ago. Deliveries are durable and catch up when the peak is over.
 func (s *Server) IntakeBusy() bool {
