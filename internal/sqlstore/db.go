@@ -359,8 +359,8 @@ func (db *DB) inTxPostgres(ctx context.Context, hints *txHints, fn func(tx *Tx) 
 }
 
 // beginPostgres sends BEGIN, with what hints (nil: nothing) name in the same pipelined batch: the recipient
-// directory's version, and the reference counters locked (FOR UPDATE, in a fixed order) and
-// read. A counter read so is held as if its first number had been taken (nextReference counts
+// directory's version, the reference counters locked (FOR UPDATE, in a fixed order) and
+// read, and the stored idempotency keys of the group's submissions (Tx.idem). A counter read so is held as if its first number had been taken (nextReference counts
 // on from it and writes the last number back at commit); a counter without a row yet is
 // created by nextReference as before.
 func (tx *Tx) beginPostgres(ctx context.Context, hints *txHints) error {
