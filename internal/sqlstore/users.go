@@ -369,10 +369,29 @@ func CreateToken(ctx context.Context, tx *Tx, t *identity.Token, hash string, no
 	return err
 }
 
+const tokenCols = `id, name, tenant_ags, scopes, created_at, revoked_at`
+
+// scanToken reads a row of tokenCols; RevokedAt is zero for a token in force.
+func scanToken(sc scanner) (identity.Token, error) {
+	var t identity.Token
+	var scopes, created, revoked string
+	if err := sc.Scan(&t.ID, &t.Name, &t.TenantAGS, &scopes, &created, &revoked); err != nil {
+		return t, err
+	}
+	for _, x := range strings.Split(scopes, ",") {
+		t.Scopes = append(t.Scopes, identity.Scope(x))
+	}
+	t.CreatedAt = ParseTime(created)
+	if revoked != "" {
+		t.RevokedAt = ParseTime(revoked)
+	}
+	return t, nil
+}
+
 // ListTokens returns the API tokens, newest first: those of the municipality ags when ags is
 // not empty (platform-wide tokens have none), and revoked ones only when revoked is set.
 func (db *DB) ListTokens(ctx context.Context, ags string, revoked bool) ([]identity.Token, error) {
-	q := `SELECT id, name, tenant_ags, scopes, created_at, revoked_at FROM api_tokens WHERE 1 = 1`
+	q := `SELECT ` + tokenCols + ` FROM api_tokens WHERE 1 = 1`
 	var args []any
 	if ags != "" {
 		q += ` AND tenant_ags = ?`
@@ -382,70 +401,36 @@ func (db *DB) ListTokens(ctx context.Context, ags string, revoked bool) ([]ident
 		q += ` AND revoked_at = ''`
 	}
 	rows, err := db.Query(ctx, q+` ORDER BY created_at DESC, id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []identity.Token
-	for rows.Next() {
-		var t identity.Token
-		var scopes, created, rev string
-		if err := rows.Scan(&t.ID, &t.Name, &t.TenantAGS, &scopes, &created, &rev); err != nil {
-			return nil, err
-		}
-		t.Scopes = parseScopes(scopes)
-		t.CreatedAt = ParseTime(created)
-		if rev != "" {
-			t.RevokedAt = ParseTime(rev)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanToken)
 }
 
 // RevokeToken revokes the token id inside tx and returns it as it was: it is refused at once
 // (TokenByHash). A token that does not exist is NotFound; one revoked already, Conflict.
 func RevokeToken(ctx context.Context, tx *Tx, id string, now time.Time) (*identity.Token, error) {
-	var t identity.Token
-	var scopes, created, rev string
-	err := tx.QueryRow(ctx, `SELECT id, name, tenant_ags, scopes, created_at, revoked_at FROM api_tokens WHERE id = ?`, id).
-		Scan(&t.ID, &t.Name, &t.TenantAGS, &scopes, &created, &rev)
+	t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFound("Token")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if rev != "" {
-		return nil, apperr.Conflict("token.revoked", "Das Token ist seit "+ParseTime(rev).Format(time.RFC3339)+" widerrufen.")
+	if !t.RevokedAt.IsZero() {
+		return nil, apperr.Conflict("token.revoked", "Das Token ist seit "+t.RevokedAt.Format(time.RFC3339)+" widerrufen.")
 	}
-	t.Scopes, t.CreatedAt = parseScopes(scopes), ParseTime(created)
 	if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ?`, FormatTime(now), id); err != nil {
 		return nil, err
 	}
 	return &t, nil
 }
 
-func parseScopes(s string) []identity.Scope {
-	var out []identity.Scope
-	for _, x := range strings.Split(s, ",") {
-		out = append(out, identity.Scope(x))
-	}
-	return out
-}
-
 // TokenByHash returns an unrevoked token.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (*identity.Token, error) {
-	var t identity.Token
-	var scopes, created, revoked string
-	err := db.QueryRow(ctx, `SELECT id, name, tenant_ags, scopes, created_at, revoked_at FROM api_tokens WHERE hash = ?`, hash).
-		Scan(&t.ID, &t.Name, &t.TenantAGS, &scopes, &created, &revoked)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && revoked != "") {
+	t, err := scanToken(db.QueryRow(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE hash = ?`, hash))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !t.RevokedAt.IsZero()) {
 		return nil, apperr.NotFound("Token")
 	}
 	if err != nil {
 		return nil, err
 	}
-	t.Scopes, t.CreatedAt = parseScopes(scopes), ParseTime(created)
 	return &t, nil
 }
