@@ -75,12 +75,12 @@ func submitTx(ctx context.Context, tx *Tx, p *submission.Prepared, js []jobs.Job
 		if p.IdemKey != "" {
 			var hash, id string
 			var err error
-			if hit, hinted := tx.idem[idemKey{p.Principal, p.IdemKey}]; hinted {
-				// Read with the BEGIN (txHints.idem).
-				if err = sql.ErrNoRows; hit != nil {
-					hash, id, err = hit.requestHash, hit.submissionID, nil
-				}
-			} else {
+			switch hit, hinted := tx.idem[idemKey{p.Principal, p.IdemKey}]; {
+			case hinted && hit != nil: // read with the BEGIN (txHints.idem)
+				hash, id = hit.requestHash, hit.submissionID
+			case hinted:
+				err = sql.ErrNoRows
+			default:
 				err = tx.QueryRow(ctx, `SELECT request_hash, submission_id FROM idempotency_keys WHERE principal = ? AND key = ?`, p.Principal, p.IdemKey).Scan(&hash, &id)
 			}
 			switch {
