@@ -14,17 +14,12 @@ type Dangling struct {
 	Example   string // the id of one such row
 }
 
-// referenceChecks are the references without a foreign key on PostgreSQL (migration 012).
-var referenceChecks = []struct{ name, count, example string }{
-	{"deliveries.submission_id → submissions",
-		`SELECT COUNT(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM submissions s WHERE s.id = d.submission_id)`,
-		`SELECT d.id FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM submissions s WHERE s.id = d.submission_id) ORDER BY d.id LIMIT 1`},
-	{"deliveries.recipient_id → recipients",
-		`SELECT COUNT(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM recipients r WHERE r.id = d.recipient_id)`,
-		`SELECT d.id FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM recipients r WHERE r.id = d.recipient_id) ORDER BY d.id LIMIT 1`},
-	{"delivery_attempts.delivery_id → deliveries",
-		`SELECT COUNT(*) FROM delivery_attempts a WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)`,
-		`SELECT a.id FROM delivery_attempts a WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id) ORDER BY a.id LIMIT 1`},
+// referenceChecks are the references without a foreign key on PostgreSQL (migration 012):
+// rows of from (id: their key) for which dangling holds.
+var referenceChecks = []struct{ name, from, id, dangling string }{
+	{"deliveries.submission_id → submissions", "deliveries d", "d.id", "NOT EXISTS (SELECT 1 FROM submissions s WHERE s.id = d.submission_id)"},
+	{"deliveries.recipient_id → recipients", "deliveries d", "d.id", "NOT EXISTS (SELECT 1 FROM recipients r WHERE r.id = d.recipient_id)"},
+	{"delivery_attempts.delivery_id → deliveries", "delivery_attempts a", "a.id", "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)"},
 }
 
 // CheckReferences returns the references that point nowhere among those PostgreSQL does not
@@ -34,14 +29,14 @@ func (db *DB) CheckReferences(ctx context.Context) ([]Dangling, error) {
 	var out []Dangling
 	for _, c := range referenceChecks {
 		var n int64
-		if err := db.QueryRow(ctx, c.count).Scan(&n); err != nil {
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM `+c.from+` WHERE `+c.dangling).Scan(&n); err != nil {
 			return nil, err
 		}
 		if n == 0 {
 			continue
 		}
 		d := Dangling{Reference: c.name, Rows: n}
-		if err := db.QueryRow(ctx, c.example).Scan(&d.Example); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err := db.QueryRow(ctx, `SELECT `+c.id+` FROM `+c.from+` WHERE `+c.dangling+` ORDER BY `+c.id+` LIMIT 1`).Scan(&d.Example); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
 		out = append(out, d)
