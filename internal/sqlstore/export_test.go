@@ -31,9 +31,9 @@ func (db *DB) InTxCounting(ctx context.Context, prefix string, year int, ags []s
 	return db.inTxRetried(ctx, h, fn)
 }
 
-// IdemHinted runs fn in a transaction whose BEGIN looks up the idempotency keys (principal,
-// key pairs), as a group of keyed submissions does, and reports what the transaction holds
-// for each: "" when the lookup was not made (SQLite), "-" when no key is stored, else
+// IdemHinted begins a transaction whose BEGIN looks up the idempotency keys (principal, key
+// pairs), as a group of keyed submissions does, and reports what the transaction holds for
+// each: "" when the lookup was not made (SQLite), "-" when no key is stored, else
 // "request hash/submission id" (tests).
 func (db *DB) IdemHinted(ctx context.Context, keys [][2]string) (map[[2]string]string, error) {
 	h := &txHints{}
