@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -194,16 +195,46 @@ func NewID() string {
 // the same few B-tree pages instead of one random page each: fewer pages written per
 // commit. Use it for record ids, not for secrets (sessions, tokens, one-time links): it
 // reveals when it was made, and guessing one still means guessing 80 random bits.
+//
+// Within a process the ids increase strictly, also within one millisecond (RFC 9562,
+// 6.2, method 2: the random part of the previous id plus a random step), so rows created one
+// after another sort in that order where their times are equal.
 func NewSortableID() string {
 	var b [16]byte
-	ms := uint64(time.Now().UnixMilli())
-	for i := range 6 {
-		b[i] = byte(ms >> (40 - 8*i))
-	}
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic(err)
 	}
+	ms := uint64(time.Now().UnixMilli())
+	sortable.mu.Lock()
+	if ms <= sortable.ms {
+		// The same millisecond (or the clock went back): count on from the last id by a
+		// random step of up to 2^32, carried through the 80 bits.
+		ms = sortable.ms
+		step := uint64(b[12])<<24 | uint64(b[13])<<16 | uint64(b[14])<<8 | uint64(b[15]) + 1
+		copy(b[6:], sortable.rnd[:])
+		for i := 15; i >= 6 && step > 0; i-- {
+			v := uint64(b[i]) + step&0xff
+			b[i] = byte(v)
+			step = step>>8 + v>>8
+		}
+		if step > 0 { // the random part ran over: take the next millisecond
+			ms++
+		}
+	}
+	sortable.ms = ms
+	copy(sortable.rnd[:], b[6:])
+	sortable.mu.Unlock()
+	for i := range 6 {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
 	return hex.EncodeToString(b[:])
+}
+
+// sortable is the last id NewSortableID returned: its millisecond and random part.
+var sortable struct {
+	mu  sync.Mutex
+	ms  uint64
+	rnd [10]byte
 }
 
 // argon2id parameters (RFC 9106 second recommendation, memory reduced for small servers).

@@ -1,8 +1,10 @@
 package identity
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPassword(t *testing.T) {
@@ -56,13 +58,25 @@ func TestNewSortableID(t *testing.T) {
 		if len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
 			t.Fatalf("id %q is not 32 hex digits", id)
 		}
-		// The millisecond prefix never goes back; within a millisecond the order is random.
-		if id[:12] < prev {
-			t.Fatalf("time prefix went back: %s after %s", id[:12], prev)
+		// Strictly increasing, also within one millisecond.
+		if id <= prev {
+			t.Fatalf("id %s after %s", id, prev)
 		}
 		if seen[id] {
 			t.Fatalf("duplicate id %s", id)
 		}
-		seen[id], prev = true, id[:12]
+		seen[id], prev = true, id
+	}
+	// A random part about to run over carries into the millisecond.
+	sortable.mu.Lock()
+	sortable.ms = uint64(time.Now().Add(time.Hour).UnixMilli())
+	for i := range sortable.rnd {
+		sortable.rnd[i] = 0xff
+	}
+	last := sortable.ms
+	sortable.mu.Unlock()
+	id := NewSortableID()
+	if want := fmt.Sprintf("%012x", last+1); id[:12] != want || id <= prev {
+		t.Fatalf("after a full random part: %s, want the millisecond %s", id, want)
 	}
 }
