@@ -375,9 +375,13 @@ func TestSubmissionDeliveriesShareAJob(t *testing.T) {
 		tok := app.CreateToken(dresden, identity.ScopeSubmit, identity.ScopeRead)
 		id := file(t, app, tok, dresden, gewerbe.Sample(gewerbe.SampleNames()[0], app.Clock()))
 
-		ds := allDeliveries(t, app)
-		if len(ds) < 3 {
-			t.Fatalf("only %d deliveries", len(ds))
+		// Planned until the job's first attempt writes them (ADR 0008).
+		if ds := allDeliveries(t, app); len(ds) != 0 {
+			t.Fatalf("%d delivery rows before the first attempt; want them planned", len(ds))
+		}
+		ds, err := app.DB.DeliveriesOf(ctx, id)
+		if err != nil || len(ds) < 3 {
+			t.Fatalf("only %d deliveries (%v)", len(ds), err)
 		}
 		job := ds[0].JobID
 		for _, d := range ds {

@@ -124,6 +124,7 @@ func (h *Hub) Route(ctx context.Context, tx *sqlstore.Tx, sub *submission.Submis
 	decisions := h.Rules.Decide(in)
 	rows := make([]sqlstore.Routing, len(decisions))
 	var dls []sqlstore.NewDelivery
+	dlOf := make([]int, len(decisions)) // index in dls + 1; 0: none
 	for i, d := range decisions {
 		rows[i] = sqlstore.Routing{Decision: d, Version: h.Rules.Version()}
 		if !d.Selected {
@@ -149,9 +150,18 @@ func (h *Hub) Route(ctx context.Context, tx *sqlstore.Tx, sub *submission.Submis
 			Batch: batch, DueAt: due,
 		}
 		dls = append(dls, sqlstore.NewDelivery{Delivery: dl, RunAt: runAt})
+		dlOf[i] = len(dls)
 	}
-	if err := sqlstore.InsertDeliveries(ctx, tx, dls, now); err != nil {
+	// Deliveries due now are planned: their rows are written by their job with the first
+	// attempt, and until then read from the routing decisions (ADR 0008).
+	if err := sqlstore.PlanDeliveries(ctx, tx, dls, now); err != nil {
 		return err
+	}
+	for i, k := range dlOf {
+		if k > 0 && dls[k-1].Planned {
+			dl := dls[k-1].Delivery
+			rows[i].JobID, rows[i].Connector, rows[i].DueAt = dl.JobID, dl.Connector, dl.DueAt
+		}
 	}
 	if err := sqlstore.SaveRouting(ctx, tx, sub.ID, sub.TenantAGS, rows, now); err != nil {
 		return err
@@ -281,7 +291,7 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 	if len(ids) == 0 {
 		return jobs.Permanent(errors.New("delivery job without deliveries"))
 	}
-	todo, err := h.DB.DeliveriesToSend(ctx, ids)
+	todo, err := h.DB.DeliveriesToSend(ctx, ids, p.Submission)
 	if err != nil {
 		return err
 	}
@@ -356,6 +366,15 @@ func (h *Hub) Deliver(ctx context.Context, j jobs.Job) error {
 // Deliveries settled earlier are skipped: delivered and offered ones always, dead ones in a
 // job of several (single: the job covers only this delivery, a replay).
 func (h *Hub) attempt(ctx context.Context, j jobs.Job, id string, todo map[string]sqlstore.DeliveryToSend, single bool) (*sqlstore.AttemptResult, error) {
+	res, err := h.attemptOnce(ctx, j, id, todo, single)
+	if x := todo[id]; res != nil && x.Planned {
+		res.Create = x.Delivery // the first attempt writes the planned delivery (ADR 0008)
+	}
+	return res, err
+}
+
+// attemptOnce is attempt without the planned delivery's Create.
+func (h *Hub) attemptOnce(ctx context.Context, j jobs.Job, id string, todo map[string]sqlstore.DeliveryToSend, single bool) (*sqlstore.AttemptResult, error) {
 	x, ok := todo[id]
 	if !ok {
 		return nil, jobs.Permanent(apperr.NotFound("Zustellung"))

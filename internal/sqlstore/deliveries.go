@@ -22,11 +22,16 @@ import (
 // {"delivery": id} or {"deliveries": [id, …]}.
 const JobDeliver = "delivery.send"
 
-// Routing is one stored routing decision.
+// Routing is one stored routing decision. A selected decision whose delivery is planned
+// (PlanDeliveries) also records that delivery until its first attempt writes it: its job,
+// the connector and the legal deadline, if any.
 type Routing struct {
 	routing.Decision
 	Version     string
 	RecipientID string
+	JobID       string // planned delivery: its job; empty: none or written at once
+	Connector   recipient.Connector
+	DueAt       time.Time
 }
 
 // SaveRouting stores every decision for a submission (selected and excluded) inside tx.
@@ -66,12 +71,16 @@ type storedDecision struct {
 	Reason      string `json:"reason"`
 	Version     string `json:"version"`
 	RecipientID string `json:"recipient"`
+	Job         string `json:"job,omitempty"`
+	Connector   string `json:"connector,omitempty"`
+	Due         string `json:"due,omitempty"`
 }
 
 func encodeRouting(rs []Routing) (string, error) {
 	ds := make([]storedDecision, len(rs))
 	for i, r := range rs {
-		ds[i] = storedDecision{Kind: string(r.Kind), Selected: r.Selected, Rule: r.Rule, Reason: r.Reason, Version: r.Version, RecipientID: r.RecipientID}
+		ds[i] = storedDecision{Kind: string(r.Kind), Selected: r.Selected, Rule: r.Rule, Reason: r.Reason, Version: r.Version, RecipientID: r.RecipientID,
+			Job: r.JobID, Connector: string(r.Connector), Due: fmtOpt(r.DueAt)}
 	}
 	b, err := json.Marshal(ds)
 	return string(b), err
@@ -84,7 +93,8 @@ func decodeRouting(b string) ([]Routing, error) {
 	}
 	out := make([]Routing, len(ds))
 	for i, d := range ds {
-		out[i] = Routing{Decision: routing.Decision{Kind: routing.Kind(d.Kind), Selected: d.Selected, Rule: d.Rule, Reason: d.Reason}, Version: d.Version, RecipientID: d.RecipientID}
+		out[i] = Routing{Decision: routing.Decision{Kind: routing.Kind(d.Kind), Selected: d.Selected, Rule: d.Rule, Reason: d.Reason}, Version: d.Version, RecipientID: d.RecipientID,
+			JobID: d.Job, Connector: recipient.Connector(d.Connector), DueAt: ParseTime(d.Due)}
 	}
 	return out, nil
 }
@@ -99,6 +109,7 @@ func InsertDelivery(ctx context.Context, tx *Tx, d *delivery.Delivery, runAt, no
 type NewDelivery struct {
 	Delivery *delivery.Delivery
 	RunAt    time.Time
+	Planned  bool // set by PlanDeliveries: written at its first attempt, not now
 }
 
 // InsertDeliveries inserts deliveries and their jobs inside tx like InsertDelivery, with one
@@ -172,8 +183,10 @@ func InsertDeliveries(ctx context.Context, tx *Tx, ds []NewDelivery, now time.Ti
 }
 
 // DeliverPayload is the payload of a JobDeliver job: one delivery (a replay or redirect) or
-// several due at the same time (a submission's deliveries).
+// several due at the same time (a submission's deliveries). Submission names the submission
+// whose planned deliveries (PlanDeliveries) the job writes at their first attempt.
 type DeliverPayload struct {
+	Submission string   `json:"submission,omitempty"`
 	Delivery   string   `json:"delivery,omitempty"`
 	Deliveries []string `json:"deliveries,omitempty"`
 }
@@ -245,10 +258,33 @@ func (db *DB) queryDeliveries(ctx context.Context, where string, args ...any) ([
 }
 
 // DeliveriesOf returns the deliveries of a submission in the order of the recipient kinds.
+// Planned deliveries without their first attempt yet are included as queued.
 func (db *DB) DeliveriesOf(ctx context.Context, submissionID string) ([]delivery.Delivery, error) {
 	ds, err := db.queryDeliveries(ctx, `d.submission_id = ? ORDER BY d.created_at, d.id`, submissionID)
 	if err != nil {
 		return nil, err
+	}
+	have := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		have[d.ID] = true
+	}
+	planned, err := plannedOf(ctx, db.QueryRow, submissionID, func(id string) bool { return have[id] })
+	if err != nil {
+		return nil, err
+	}
+	if len(planned) > 0 {
+		ids := make([]string, len(planned))
+		for i, d := range planned {
+			ids[i] = d.RecipientID
+		}
+		recs, err := db.recipientsByID(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range planned {
+			d.RecipientName = recs[d.RecipientID].Name
+			ds = append(ds, *d)
+		}
 	}
 	pos := map[routing.Kind]int{}
 	for i, k := range routing.Kinds() {
@@ -266,13 +302,15 @@ func (db *DB) DeliveriesOf(ctx context.Context, submissionID string) ([]delivery
 type DeliveryToSend struct {
 	Delivery  *delivery.Delivery
 	Recipient recipient.Recipient // without its areas (only routing uses them)
+	Planned   bool                // no row yet: its first attempt writes it (AttemptResult.Create)
 }
 
 // DeliveriesToSend reads the deliveries of a delivery job with their recipients in one
 // query, keyed by delivery id; ids that do not exist are missing from the map. A job of a
 // submission's eight or so deliveries read each delivery and then its recipient, two or
-// three queries per message.
-func (db *DB) DeliveriesToSend(ctx context.Context, ids []string) (map[string]DeliveryToSend, error) {
+// three queries per message. With submissionID (the job's DeliverPayload.Submission), ids
+// without a row are looked up among the submission's planned deliveries (Planned).
+func (db *DB) DeliveriesToSend(ctx context.Context, ids []string, submissionID string) (map[string]DeliveryToSend, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -294,7 +332,31 @@ func (db *DB) DeliveriesToSend(ctx context.Context, ids []string) (map[string]De
 		}
 		out[d.ID] = DeliveryToSend{Delivery: d, Recipient: rr.recipient()}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if submissionID == "" || len(out) == len(ids) {
+		return out, nil
+	}
+	planned, err := plannedOf(ctx, db.QueryRow, submissionID, func(id string) bool { _, ok := out[id]; return ok })
+	if err != nil {
+		return nil, err
+	}
+	var recIDs []string
+	for _, d := range planned {
+		recIDs = append(recIDs, d.RecipientID)
+	}
+	recs, err := db.recipientsByID(ctx, recIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range planned {
+		if r, ok := recs[d.RecipientID]; ok {
+			d.RecipientName = r.Name
+			out[d.ID] = DeliveryToSend{Delivery: d, Recipient: r, Planned: true}
+		}
+	}
+	return out, nil
 }
 
 // appendScan scans a row into the caller's destinations followed by more.
@@ -316,16 +378,41 @@ var deliveriesToSendQuery = func() string {
 	return `SELECT ` + deliveryCols + `, ` + strings.Join(cols, ", ") + deliveryFrom + ` WHERE d.id IN (`
 }()
 
-// HasDelivery reports inside tx whether the submission has a delivery to the recipient.
+// HasDelivery reports inside tx whether the submission has a delivery to the recipient,
+// written or planned.
 func HasDelivery(ctx context.Context, tx *Tx, submissionID, recipientID string) (bool, error) {
 	var n int
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE submission_id = ? AND recipient_id = ?`, submissionID, recipientID).Scan(&n)
-	return n > 0, err
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE submission_id = ? AND recipient_id = ?`, submissionID, recipientID).Scan(&n); err != nil || n > 0 {
+		return n > 0, err
+	}
+	planned, err := plannedOf(ctx, tx.QueryRow, submissionID, func(string) bool { return false })
+	for _, d := range planned {
+		if d.RecipientID == recipientID {
+			return true, err
+		}
+	}
+	return false, err
 }
 
-// GetDelivery returns one delivery.
+// GetDelivery returns one delivery, written or planned (as queued).
 func (db *DB) GetDelivery(ctx context.Context, id string) (*delivery.Delivery, error) {
-	return scanDelivery(db.QueryRow(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE d.id = ?`, id))
+	d, err := scanDelivery(db.QueryRow(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE d.id = ?`, id))
+	if apperr.KindOf(err) != apperr.KindNotFound {
+		return d, err
+	}
+	p, perr := plannedByID(ctx, db, id)
+	if perr != nil {
+		return nil, perr
+	}
+	if p == nil {
+		return nil, err
+	}
+	recs, perr := db.recipientsByID(ctx, []string{p.RecipientID})
+	if perr != nil {
+		return nil, perr
+	}
+	p.RecipientName = recs[p.RecipientID].Name
+	return p, nil
 }
 
 // DeliveryFilter selects deliveries for the staff list and the CLI.
@@ -431,6 +518,9 @@ type AttemptResult struct {
 	NextAt      time.Time // retrying: when the job runs again (informational; the job decides)
 	ContentType string
 	Body        []byte
+	// Create is the planned delivery (DeliveryToSend.Planned) this first attempt writes;
+	// nil: the delivery has its row.
+	Create *delivery.Delivery
 }
 
 // RecordAttempt stores an attempt and moves the delivery to its new status in one
@@ -468,6 +558,9 @@ func (db *DB) RecordAttempts(ctx context.Context, attempts []DeliveryAttempt, co
 
 // recordAttemptTx is RecordAttempt inside tx.
 func recordAttemptTx(ctx context.Context, tx *Tx, deliveryID string, res AttemptResult, now time.Time) error {
+	if res.Create != nil {
+		return recordCreated(ctx, tx, res, now)
+	}
 	if tx.d == Postgres {
 		// The attempt waits for the commit and is written with the group's other attempts:
 		// one UPDATE … FROM (VALUES …) for all of them (flushPostgres) instead of a round
@@ -664,6 +757,12 @@ func (db *DB) ReplayDelivery(ctx context.Context, id, actor string, reroute *Rer
 		var n int
 		err := tx.QueryRow(ctx, `SELECT status, job_id, office_ags, tenant_ags, attempts FROM deliveries WHERE id = ?`, id).Scan(&status, &jobID, &officeAGS, &tenantAGS, &n)
 		if errors.Is(err, sql.ErrNoRows) {
+			if p, perr := plannedByID(ctx, db, id); perr != nil || p != nil {
+				if perr != nil {
+					return perr
+				}
+				return &apperr.Error{Kind: apperr.KindConflict, Key: "error.delivery.not_replayable", Msg: "Die Zustellung wartet noch auf ihren ersten Versuch."}
+			}
 			return apperr.NotFound("Zustellung")
 		}
 		if err != nil {

@@ -963,7 +963,7 @@ func TestDeliveryNextAttemptFromItsJob(t *testing.T) {
 				t.Errorf("%s: next attempt %v, want %v", id, d.NextAttemptAt, w)
 			}
 		}
-		got, err := db.DeliveriesToSend(ctx, []string{"d1", "d3", "missing"})
+		got, err := db.DeliveriesToSend(ctx, []string{"d1", "d3", "missing"}, "")
 		if err != nil || len(got) != 2 || !got["d1"].Delivery.NextAttemptAt.Equal(want["d1"]) || got["d3"].Recipient.ID != "r-d3" {
 			t.Fatalf("DeliveriesToSend: %+v, %v", got, err)
 		}

@@ -80,7 +80,7 @@ func TestUpgradeFromRelease7(t *testing.T) {
 			rows.Close()
 		}
 		// A delivery job reads its deliveries with their recipients in one query.
-		todo, err := db.DeliveriesToSend(ctx, []string{"d1", "d2", "missing"})
+		todo, err := db.DeliveriesToSend(ctx, []string{"d1", "d2", "missing"}, "")
 		if err != nil || len(todo) != 2 || todo["d1"].Recipient.ID != rid || todo["d1"].Delivery.Status != delivery.StatusRetrying ||
 			todo["d2"].Recipient.ID == rid || todo["d2"].Recipient.Connector == "" || todo["d2"].Delivery.Kind != "finanzamt" {
 			t.Fatalf("deliveries to send: %+v %v", todo, err)
