@@ -423,7 +423,8 @@ type DeliveryFilter struct {
 	Limit     int
 }
 
-// ListDeliveries returns the newest deliveries matching f.
+// ListDeliveries returns the newest written deliveries matching f (a planned one from its
+// first attempt on, ADR 0008).
 func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]delivery.Delivery, error) {
 	where, args := deliveryWhere(f)
 	if f.Limit <= 0 {
@@ -433,7 +434,7 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]delivery.
 	return db.queryDeliveries(ctx, where+` ORDER BY d.created_at DESC, d.id LIMIT ?`, args...)
 }
 
-// CountMatchingDeliveries counts the deliveries matching f (its Limit ignored).
+// CountMatchingDeliveries counts the written deliveries matching f (its Limit ignored).
 func (db *DB) CountMatchingDeliveries(ctx context.Context, f DeliveryFilter) (int, error) {
 	where, args := deliveryWhere(f)
 	var n int
@@ -492,7 +493,8 @@ func deliveryWhere(f DeliveryFilter) (string, []any) {
 	return where, args
 }
 
-// CountDeliveries counts deliveries per status (metrics, tests).
+// CountDeliveries counts the written deliveries per status (tests); a planned delivery is
+// counted from its first attempt (ADR 0008).
 func (db *DB) CountDeliveries(ctx context.Context) (map[delivery.Status]int, error) {
 	rows, err := db.Query(ctx, `SELECT status, COUNT(*) FROM deliveries GROUP BY status`)
 	if err != nil {

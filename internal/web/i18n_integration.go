@@ -8,7 +8,7 @@ var integrationMessages = map[string][2]string{
 	"delivery.progress_none": {"keine Weiterleitung an andere Stellen", "not forwarded to other authorities"},
 
 	"deliveries.title":                  {"Zustellungen an Empfänger", "Deliveries to recipients"},
-	"deliveries.intro":                  {"Hier sehen Sie, wohin die Gewerbeanzeigen Ihrer Gemeinde weitergeleitet werden, jeden Zustellversuch mit seinem Fehler, Rückmeldungen anderer Gemeinden und offene Aufgaben.", "Where your municipality's business notices are forwarded to, every delivery attempt with its error, reports from other municipalities and open tasks."},
+	"deliveries.intro":                  {"Hier sehen Sie, wohin die Gewerbeanzeigen Ihrer Gemeinde weitergeleitet werden, jeden Zustellversuch mit seinem Fehler, Rückmeldungen anderer Gemeinden und offene Aufgaben. Eine Zustellung erscheint hier mit ihrem ersten Versuch, meist Sekunden nach dem Eingang; bis dahin zeigt der Vorgang der Anzeige sie als „wartet“.", "Where your municipality's business notices are forwarded to, every delivery attempt with its error, reports from other municipalities and open tasks. A delivery appears here with its first attempt, usually seconds after the notice arrived; until then the notice's case shows it as queued."},
 	"deliveries.tasks":                  {"Offene Aufgaben", "Open tasks"},
 	"deliveries.rueckmeldungen":         {"Rückmeldungen zwischen Gemeinden", "Reports between municipalities"},
 	"deliveries.rueckmeldungen_caption": {"Anmeldungen nach Verlegung und die daraus erstellten Abmeldungen", "Registrations after a move and the deregistrations created from them"},
