@@ -38,7 +38,7 @@ func runDelivery(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 func deliveryList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f dbFlags
-	fs := newFlagSet("delivery list", "List deliveries, newest first: id, reference, recipient, connector, status, attempts, last error.", stderr)
+	fs := newFlagSet("delivery list", "List deliveries, newest first: id, reference, recipient, connector, status, attempts, last error. A submission's deliveries are listed from their first attempt, seconds after the filing; `delivery show ID` also shows one still waiting for it.", stderr)
 	f.register(fs)
 	status := fs.String("status", "", "only this status: queued, retrying, offered, delivered, dead")
 	ags := fs.String("tenant", "", "only deliveries of this office's municipality (AGS)")
