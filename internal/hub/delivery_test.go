@@ -248,6 +248,30 @@ func TestRetryWindowThenDeadAndReplay(t *testing.T) {
 	if bad.Status != 422 || !strings.Contains(bad.Body, "Endpunkt") {
 		t.Fatalf("bad redirect: %d", bad.Status)
 	}
+	// A redirect to HTTP signs with the recipient's key: without one the office is told
+	// where it must be entered, and nothing changes.
+	keyless, err := app.DB.GetRecipient(context.Background(), ds[1].RecipientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withKey := keyless.Secret
+	keyless.Secret = ""
+	saveRecipient := func(r recipient.Recipient) {
+		t.Helper()
+		if err := app.DB.InTx(context.Background(), func(tx *sqlstore.Tx) error { return sqlstore.SaveRecipient(context.Background(), tx, &r, app.Clock()) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	saveRecipient(keyless)
+	nokey := staff.PostForm("/amt/zustellungen/"+ds[1].ID, "/amt/zustellungen/"+ds[1].ID+"/umleiten", url.Values{"connector": {"http"}, "endpoint": {rs2.URL()}})
+	if nokey.Status != 422 || !strings.Contains(nokey.Body, "HMAC-Schlüssel des Empfängers") || !strings.Contains(nokey.Body, "rathaus recipient set "+keyless.ID) {
+		t.Fatalf("redirect to HTTP for a recipient without a key: %d", nokey.Status)
+	}
+	if d, _ := app.DB.GetDelivery(context.Background(), ds[1].ID); d.EndpointOverride != "" || d.ConnectorOverride != "" {
+		t.Fatalf("a refused redirect changed the delivery: %+v", d)
+	}
+	keyless.Secret = withKey
+	saveRecipient(keyless)
 	ok := staff.PostForm("/amt/zustellungen/"+ds[1].ID, "/amt/zustellungen/"+ds[1].ID+"/umleiten", url.Values{"connector": {"http"}, "endpoint": {rs2.URL()}})
 	if ok.Status != 303 {
 		t.Fatalf("redirect: %d %s", ok.Status, ok.Body)

@@ -460,6 +460,11 @@ func (h *Hub) Redirect(ctx context.Context, id, actor string, conn recipient.Con
 	check := rec
 	check.Connector, check.Endpoint = conn, endpoint
 	for _, e := range check.Validate() {
+		if e.Pointer == "secret" {
+			// The key is shared with the recipient and belongs to the directory, not to one
+			// delivery: the redirect form does not take it.
+			e.Message = fmt.Sprintf("Schlüssel: Eine Umleitung per HTTP signiert mit dem HMAC-Schlüssel des Empfängers „%s“, und für ihn ist keiner (mit mindestens 16 Zeichen) hinterlegt. Bitte den Schlüssel zuerst im Empfängerverzeichnis eintragen lassen (Plattformbetrieb: rathaus recipient set %s --secret …).", rec.Name, rec.ID)
+		}
 		if e.Pointer == "endpoint" || e.Pointer == "connector" || e.Pointer == "secret" {
 			return apperr.Invalid(e)
 		}
