@@ -71,6 +71,10 @@ func TestPlannedDeliveriesWrittenAtFirstAttempt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		todo, err := app.DB.DeliveriesToSend(ctx, []string{planned[2].ID, "missing"}, id)
+		if x := todo[planned[2].ID]; err != nil || len(todo) != 1 || !x.Planned || x.Recipient.ID != planned[2].RecipientID || x.Delivery.JobID != planned[2].JobID {
+			t.Fatalf("DeliveriesToSend of one planned delivery: %+v (%v)", todo, err)
+		}
 		j, err := app.DB.GetJob(ctx, planned[0].JobID)
 		var p sqlstore.DeliverPayload
 		if err != nil || json.Unmarshal(j.Payload, &p) != nil || p.Submission != id || len(p.IDs()) != len(planned) {

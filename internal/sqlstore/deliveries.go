@@ -19,7 +19,8 @@ import (
 )
 
 // JobDeliver is the job kind of delivery attempts; its payload is DeliverPayload:
-// {"delivery": id} or {"deliveries": [id, …]}.
+// {"delivery": id}, {"deliveries": [id, …]} or, for planned deliveries (ADR 0008),
+// {"submission": id, "deliveries": [id, …]}.
 const JobDeliver = "delivery.send"
 
 // Routing is one stored routing decision. A selected decision whose delivery is planned
@@ -338,7 +339,12 @@ func (db *DB) DeliveriesToSend(ctx context.Context, ids []string, submissionID s
 	if submissionID == "" || len(out) == len(ids) {
 		return out, nil
 	}
-	planned, err := plannedOf(ctx, db.QueryRow, submissionID, func(id string) bool { _, ok := out[id]; return ok })
+	asked := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		asked[id] = true
+	}
+	// Only the ids asked for, and only those without a row.
+	planned, err := plannedOf(ctx, db.QueryRow, submissionID, func(id string) bool { _, ok := out[id]; return ok || !asked[id] })
 	if err != nil {
 		return nil, err
 	}
