@@ -273,19 +273,11 @@ func (db *DB) DeliveriesOf(ctx context.Context, submissionID string) ([]delivery
 	if err != nil {
 		return nil, err
 	}
-	if len(planned) > 0 {
-		ids := make([]string, len(planned))
-		for i, d := range planned {
-			ids[i] = d.RecipientID
-		}
-		recs, err := db.recipientsByID(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range planned {
-			d.RecipientName = recs[d.RecipientID].Name
-			ds = append(ds, *d)
-		}
+	if _, err := db.named(ctx, planned); err != nil {
+		return nil, err
+	}
+	for _, d := range planned {
+		ds = append(ds, *d)
 	}
 	pos := map[routing.Kind]int{}
 	for i, k := range routing.Kinds() {
@@ -348,17 +340,12 @@ func (db *DB) DeliveriesToSend(ctx context.Context, ids []string, submissionID s
 	if err != nil {
 		return nil, err
 	}
-	var recIDs []string
-	for _, d := range planned {
-		recIDs = append(recIDs, d.RecipientID)
-	}
-	recs, err := db.recipientsByID(ctx, recIDs)
+	recs, err := db.named(ctx, planned)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range planned {
 		if r, ok := recs[d.RecipientID]; ok {
-			d.RecipientName = r.Name
 			out[d.ID] = DeliveryToSend{Delivery: d, Recipient: r, Planned: true}
 		}
 	}
@@ -413,11 +400,9 @@ func (db *DB) GetDelivery(ctx context.Context, id string) (*delivery.Delivery, e
 	if p == nil {
 		return nil, err
 	}
-	recs, perr := db.recipientsByID(ctx, []string{p.RecipientID})
-	if perr != nil {
-		return nil, perr
+	if _, err := db.named(ctx, []*delivery.Delivery{p}); err != nil {
+		return nil, err
 	}
-	p.RecipientName = recs[p.RecipientID].Name
 	return p, nil
 }
 

@@ -32,6 +32,7 @@ import (
 func PlanDeliveries(ctx context.Context, tx *Tx, ds []NewDelivery, now time.Time) error {
 	var later []NewDelivery
 	var ids []string
+	var first *delivery.Delivery // the first planned one
 	jobID := identity.NewSortableID()
 	for i := range ds {
 		nd := &ds[i]
@@ -46,22 +47,18 @@ func PlanDeliveries(ctx context.Context, tx *Tx, ds []NewDelivery, now time.Time
 		}
 		nd.Planned = true
 		ids = append(ids, d.ID)
-	}
-	if len(ids) > 0 {
-		d := ds[0].Delivery
-		for _, nd := range ds {
-			if nd.Planned {
-				d = nd.Delivery
-				break
-			}
+		if first == nil {
+			first = d
 		}
-		payload, err := json.Marshal(DeliverPayload{Submission: d.SubmissionID, Deliveries: ids})
+	}
+	if first != nil {
+		payload, err := json.Marshal(DeliverPayload{Submission: first.SubmissionID, Deliveries: ids})
 		if err != nil {
 			return err
 		}
 		ts := FormatTime(now)
 		// No unique key, as for InsertDeliveries: the job is written with the submission.
-		if err := tx.insertRows(ctx, jobsInsertHead, jobsInsertRow, "", []any{jobID, JobDeliver, d.TenantAGS, string(payload), ts, 1000, nil, ts, ts}); err != nil {
+		if err := tx.insertRows(ctx, jobsInsertHead, jobsInsertRow, "", []any{jobID, JobDeliver, first.TenantAGS, string(payload), ts, 1000, nil, ts, ts}); err != nil {
 			return err
 		}
 	}
@@ -102,10 +99,10 @@ func plannedOf(ctx context.Context, qr func(context.Context, string, ...any) *sq
 	return out, nil
 }
 
-// plannedByID finds the planned delivery id that has no row yet, or nil. A delivery id
-// starts with the first twelve hex digits (the milliseconds) of its submission's
-// time-ordered id (delivery.ID), so the submissions of that millisecond are the only
-// candidates.
+// plannedByID finds the planned delivery id, or nil; callers have looked for its row first.
+// A delivery id starts with the first twelve hex digits (the milliseconds) of its
+// submission's time-ordered id (delivery.ID), so the submissions of that millisecond are the
+// only candidates.
 func plannedByID(ctx context.Context, db *DB, id string) (*delivery.Delivery, error) {
 	if len(id) != 32 {
 		return nil, nil
@@ -125,18 +122,29 @@ func plannedByID(ctx context.Context, db *DB, id string) (*delivery.Delivery, er
 			return nil, err
 		}
 		for _, d := range ps {
-			if d.ID != id {
-				continue
+			if d.ID == id {
+				return d, nil
 			}
-			// Not written in the meantime (its first attempt)?
-			var n int
-			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE id = ?`, id).Scan(&n); err != nil || n > 0 {
-				return nil, err
-			}
-			return d, nil
 		}
 	}
 	return nil, nil
+}
+
+// named sets the recipient names of planned deliveries and returns their recipients
+// (without areas), by id.
+func (db *DB) named(ctx context.Context, planned []*delivery.Delivery) (map[string]recipient.Recipient, error) {
+	ids := make([]string, len(planned))
+	for i, d := range planned {
+		ids[i] = d.RecipientID
+	}
+	recs, err := db.recipientsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range planned {
+		d.RecipientName = recs[d.RecipientID].Name
+	}
+	return recs, nil
 }
 
 // recipientsByID reads the recipients ids (without their areas), by id.
