@@ -269,8 +269,9 @@ func sum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// Deliver is the handler of sqlstore.JobDeliver: one attempt of one delivery. The message is
-// built at delivery time from the stored submission. A pull-inbox recipient gets it offered;
+// Deliver is the handler of sqlstore.JobDeliver and JobDeliverPlanned: one attempt of each
+// delivery the job covers. The message is built at delivery time from the stored
+// submission. A pull-inbox recipient gets it offered;
 // other connectors send it with its idempotency key. Every attempt is recorded. A failed
 // attempt is retried by the job runner with exponential back-off and jitter until the retry
 // window (Policy.RetryFor) has passed; then, or on a permanent error, the delivery is dead.

@@ -77,8 +77,13 @@ func TestPlannedDeliveriesWrittenAtFirstAttempt(t *testing.T) {
 		}
 		j, err := app.DB.GetJob(ctx, planned[0].JobID)
 		var p sqlstore.DeliverPayload
-		if err != nil || json.Unmarshal(j.Payload, &p) != nil || p.Submission != id || len(p.IDs()) != len(planned) {
+		if err != nil || j.Kind != sqlstore.JobDeliverPlanned || json.Unmarshal(j.Payload, &p) != nil || p.Submission != id || len(p.IDs()) != len(planned) {
 			t.Fatalf("job %s: %s (%v)", planned[0].JobID, j.Payload, err)
+		}
+
+		// A node of an earlier release claims only the kinds it knows: never a planned job.
+		if old, err := app.DB.ClaimJobs(ctx, "earlier-release", []string{sqlstore.JobDeliver}, app.Clock().Add(time.Hour), app.Clock().Add(2*time.Hour), 100); err != nil || len(old) != 0 {
+			t.Fatalf("a worker of delivery.send jobs claimed %d jobs (%v)", len(old), err)
 		}
 
 		// The pull recipient of the first delivery; the others are pushed to.

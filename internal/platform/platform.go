@@ -188,6 +188,7 @@ func (p *Platform) wireHub(ctx context.Context) error {
 		return fmt.Errorf("recipients: %w", err)
 	}
 	p.Runner.Register(sqlstore.JobDeliver, p.Hub.Deliver)
+	p.Runner.Register(sqlstore.JobDeliverPlanned, p.Hub.Deliver)
 	p.Runner.Register(hub.JobRueckmeldung, p.Hub.ProcessRueckmeldung)
 	return nil
 }

@@ -19,9 +19,14 @@ import (
 )
 
 // JobDeliver is the job kind of delivery attempts; its payload is DeliverPayload:
-// {"delivery": id}, {"deliveries": [id, …]} or, for planned deliveries (ADR 0008),
-// {"submission": id, "deliveries": [id, …]}.
+// {"delivery": id} or {"deliveries": [id, …]}.
 const JobDeliver = "delivery.send"
+
+// JobDeliverPlanned is the job kind of a submission's planned deliveries (ADR 0008), payload
+// {"submission": id, "deliveries": [id, …]}, handled like JobDeliver. A kind of its own, so
+// that a node of an earlier release, which does not know planned deliveries, never claims
+// one during a rolling upgrade (it claims only the kinds it has handlers for).
+const JobDeliverPlanned = "delivery.planned"
 
 // Routing is one stored routing decision. A selected decision whose delivery is planned
 // (PlanDeliveries) also records that delivery until its first attempt writes it: its job,

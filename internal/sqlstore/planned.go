@@ -24,8 +24,8 @@ import (
 // statistics batch) are still written at once, so the staff list shows them while they wait.
 
 // PlanDeliveries stores a submission's new deliveries inside tx (the submit transaction):
-// those due now as planned deliveries under one job (payload {"submission": id,
-// "deliveries": [ids]}), whose job id, status and times it sets on each; the others with
+// those due now as planned deliveries under one job (JobDeliverPlanned, payload
+// {"submission": id, "deliveries": [ids]}), whose job id, status and times it sets on each; the others with
 // InsertDeliveries. It marks the planned ones (NewDelivery.Planned); the caller must record
 // them in the submission's routing decisions (Routing.JobID, Connector, DueAt) in the same
 // transaction, which is where they are read from until their first attempt.
@@ -58,7 +58,7 @@ func PlanDeliveries(ctx context.Context, tx *Tx, ds []NewDelivery, now time.Time
 		}
 		ts := FormatTime(now)
 		// No unique key, as for InsertDeliveries: the job is written with the submission.
-		if err := tx.insertRows(ctx, jobsInsertHead, jobsInsertRow, "", []any{jobID, JobDeliver, first.TenantAGS, string(payload), ts, 1000, nil, ts, ts}); err != nil {
+		if err := tx.insertRows(ctx, jobsInsertHead, jobsInsertRow, "", []any{jobID, JobDeliverPlanned, first.TenantAGS, string(payload), ts, 1000, nil, ts, ts}); err != nil {
 			return err
 		}
 	}
