@@ -183,3 +183,49 @@ func TestPlanDeliveriesWritesLaterOnesAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestPlannedDeliveryOfADeadJobReplayed: a planned delivery waits for its job's first
+// attempt, so a replay is refused — unless the job died before it; then the replay queues
+// the job again, and its first attempt writes every delivery it covers.
+func TestPlannedDeliveryOfADeadJobReplayed(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, app *apptest.App) {
+		ctx := context.Background()
+		rs := newRecipientServer(t, app.Clock)
+		setAll(t, app, recipient.ConnectorHTTP, rs.URL())
+		tok := app.CreateToken(dresden, identity.ScopeSubmit, identity.ScopeRead)
+		id := file(t, app, tok, dresden, gewerbe.Sample(gewerbe.SampleNames()[0], app.Clock()))
+		planned, err := app.DB.DeliveriesOf(ctx, id)
+		if err != nil || len(planned) < 3 {
+			t.Fatalf("planned deliveries: %d (%v)", len(planned), err)
+		}
+		job := planned[0].JobID
+		if err := app.Platform.Hub.Replay(ctx, planned[0].ID, "staff:test"); apperr.KindOf(err) != apperr.KindConflict {
+			t.Fatalf("replay while the job is queued: %v, want a conflict", err)
+		}
+		if _, err := app.DB.W.ExecContext(ctx, app.DB.Rebind(`UPDATE jobs SET state = 'dead', attempts = 1000, last_error = 'database unreachable' WHERE id = ?`), job); err != nil {
+			t.Fatal(err)
+		}
+		if err := app.Platform.Hub.Redirect(ctx, planned[0].ID, "staff:test", recipient.ConnectorHTTP, rs.URL()); apperr.KindOf(err) != apperr.KindConflict {
+			t.Fatalf("redirect of a planned delivery: %v, want a conflict", err)
+		}
+		if err := app.Platform.Hub.Replay(ctx, planned[0].ID, "staff:test"); err != nil {
+			t.Fatalf("replay after the job died: %v", err)
+		}
+		if j, err := app.DB.GetJob(ctx, job); err != nil || j.State != "queued" || j.Attempts != 0 {
+			t.Fatalf("job after the replay: %+v (%v)", j, err)
+		}
+		app.RunJobs()
+		ds, err := app.DB.DeliveriesOf(ctx, id)
+		if err != nil || len(ds) != len(planned) {
+			t.Fatalf("deliveries after the replay: %d (%v)", len(ds), err)
+		}
+		for _, d := range ds {
+			if d.Status != delivery.StatusDelivered || d.Attempts != 1 {
+				t.Errorf("delivery to %s: %s after %d attempts", d.RecipientID, d.Status, d.Attempts)
+			}
+		}
+		if keys, effects := rs.effects(); keys != len(planned) || effects != len(planned) {
+			t.Fatalf("the recipient applied %d messages with %d effects, want %d", keys, effects, len(planned))
+		}
+	})
+}

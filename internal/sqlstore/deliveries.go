@@ -755,13 +755,14 @@ func (db *DB) ReplayDelivery(ctx context.Context, id, actor string, reroute *Rer
 		var n int
 		err := tx.QueryRow(ctx, `SELECT status, job_id, office_ags, tenant_ags, attempts FROM deliveries WHERE id = ?`, id).Scan(&status, &jobID, &officeAGS, &tenantAGS, &n)
 		if errors.Is(err, sql.ErrNoRows) {
-			if p, perr := plannedByID(ctx, db, id); perr != nil || p != nil {
-				if perr != nil {
-					return perr
-				}
-				return &apperr.Error{Kind: apperr.KindConflict, Key: "error.delivery.not_replayable", Msg: "Die Zustellung wartet noch auf ihren ersten Versuch."}
+			p, err := plannedByID(ctx, db, id)
+			if err != nil {
+				return err
 			}
-			return apperr.NotFound("Zustellung")
+			if p == nil {
+				return apperr.NotFound("Zustellung")
+			}
+			return replayPlanned(ctx, tx, p, actor, reroute != nil, now)
 		}
 		if err != nil {
 			return err

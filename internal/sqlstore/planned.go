@@ -7,6 +7,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rathaus-egov/rathaus/internal/apperr"
+	"github.com/rathaus-egov/rathaus/internal/audit"
 	"github.com/rathaus-egov/rathaus/internal/delivery"
 	"github.com/rathaus-egov/rathaus/internal/identity"
 	"github.com/rathaus-egov/rathaus/internal/recipient"
@@ -207,4 +209,24 @@ func recordCreated(ctx context.Context, tx *Tx, res AttemptResult, now time.Time
 		return tx.insertRows(ctx, inboxOfferHead, inboxOfferRow, inboxOfferTail, []any{d.ID, d.RecipientID, ts})
 	}
 	return nil
+}
+
+// replayPlanned is ReplayDelivery of a planned delivery (no row yet): it waits for its job's
+// first attempt, so there is nothing to queue again — unless that job died before it (every
+// run failed, e.g. while the database was unreachable for days): then the job is queued again,
+// with all the deliveries it covers. A redirect needs the row and is refused until then.
+func replayPlanned(ctx context.Context, tx *Tx, p *delivery.Delivery, actor string, redirect bool, now time.Time) error {
+	waiting := &apperr.Error{Kind: apperr.KindConflict, Key: "error.delivery.not_replayable", Msg: "Die Zustellung wartet noch auf ihren ersten Versuch."}
+	if redirect {
+		return waiting
+	}
+	ts := FormatTime(now)
+	res, err := tx.Exec(ctx, `UPDATE jobs SET state = 'queued', run_at = ?, attempts = 0, locked_by = '', locked_until = '', last_error = '', updated_at = ? WHERE id = ? AND state = 'dead'`, ts, ts, p.JobID)
+	if err != nil {
+		return err
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return waiting
+	}
+	return AppendAudit(ctx, tx, now, audit.Record{Actor: actor, TenantAGS: p.OfficeAGS, Action: "delivery.replay", Object: "delivery:" + p.ID, Detail: `{"planned":true}`})
 }
