@@ -790,7 +790,7 @@ func (db *DB) ReplayDelivery(ctx context.Context, id, actor string, reroute *Rer
 			string(delivery.StatusQueued), ts, ts, ts, id); err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `UPDATE jobs SET state = 'queued', run_at = ?, attempts = 0, locked_by = '', locked_until = '', last_error = '', updated_at = ? WHERE id = ?`, ts, ts, jobID)
+		res, err := tx.Exec(ctx, requeueJob, ts, ts, jobID)
 		if err != nil {
 			return err
 		}
@@ -812,6 +812,9 @@ func (db *DB) ReplayDelivery(ctx context.Context, id, actor string, reroute *Rer
 		return AppendAudit(ctx, tx, now, audit.Record{Actor: actor, TenantAGS: officeAGS, Action: action, Object: "delivery:" + id, Detail: detail})
 	})
 }
+
+// requeueJob queues a job again from now with a fresh count of attempts (args: now, now, id).
+const requeueJob = `UPDATE jobs SET state = 'queued', run_at = ?, attempts = 0, locked_by = '', locked_until = '', last_error = '', updated_at = ? WHERE id = ?`
 
 // SetRoutingDecision replaces the stored decision of one recipient kind for a submission (a
 // later decision, e.g. customs after the office recorded indications). A submission without

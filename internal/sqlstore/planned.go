@@ -221,7 +221,7 @@ func replayPlanned(ctx context.Context, tx *Tx, p *delivery.Delivery, actor stri
 		return waiting
 	}
 	ts := FormatTime(now)
-	res, err := tx.Exec(ctx, `UPDATE jobs SET state = 'queued', run_at = ?, attempts = 0, locked_by = '', locked_until = '', last_error = '', updated_at = ? WHERE id = ? AND state = 'dead'`, ts, ts, p.JobID)
+	res, err := tx.Exec(ctx, requeueJob+` AND state = 'dead'`, ts, ts, p.JobID)
 	if err != nil {
 		return err
 	}
