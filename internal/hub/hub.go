@@ -146,7 +146,6 @@ func (h *Hub) Route(ctx context.Context, tx *sqlstore.Tx, sub *submission.Submis
 		dl := &delivery.Delivery{
 			ID: delivery.ID(sub.ID, rec.ID), SubmissionID: sub.ID, TenantAGS: sub.TenantAGS, OfficeAGS: sub.OfficeAGS,
 			RecipientID: rec.ID, Kind: d.Kind, Connector: rec.Connector, Status: delivery.StatusQueued,
-			IdempotencyKey: delivery.IdempotencyKey(sub.ID, rec.ID), MessageUUID: delivery.MessageUUID(sub.ID, rec.ID),
 			Batch: batch, DueAt: due,
 		}
 		dls = append(dls, sqlstore.NewDelivery{Delivery: dl, RunAt: runAt})
@@ -533,7 +532,7 @@ func (h *Hub) RouteZoll(ctx context.Context, tx *sqlstore.Tx, submissionID strin
 		return err
 	}
 	dl := &delivery.Delivery{ID: id, SubmissionID: sub.ID, TenantAGS: sub.TenantAGS, OfficeAGS: sub.OfficeAGS, RecipientID: rec.ID, Kind: routing.KindZoll,
-		Connector: rec.Connector, Status: delivery.StatusQueued, IdempotencyKey: delivery.IdempotencyKey(sub.ID, rec.ID), MessageUUID: delivery.MessageUUID(sub.ID, rec.ID)}
+		Connector: rec.Connector, Status: delivery.StatusQueued}
 	return sqlstore.InsertDelivery(ctx, tx, dl, now, now)
 }
 

@@ -178,7 +178,8 @@ func TestPlanDeliveriesWritesLaterOnesAtOnce(t *testing.T) {
 			t.Fatal("the delivery due now was written at once")
 		}
 		later, err := app.DB.GetDelivery(ctx, "plan-later")
-		if err != nil || later.Status != delivery.StatusQueued || later.Batch != "2026-11" || !later.NextAttemptAt.Equal(now.Add(24*time.Hour)) || later.JobID == nds[0].Delivery.JobID {
+		if err != nil || later.Status != delivery.StatusQueued || later.Batch != "2026-11" || !later.NextAttemptAt.Equal(now.Add(24*time.Hour)) || later.JobID == nds[0].Delivery.JobID ||
+			later.IdempotencyKey != delivery.IdempotencyKey(id, all[1].ID) || later.MessageUUID != delivery.MessageUUID(id, all[1].ID) {
 			t.Fatalf("the delivery due later: %+v (%v)", later, err)
 		}
 	})

@@ -124,7 +124,9 @@ type NewDelivery struct {
 // time share one job (payload {"deliveries": [ids]}): a submission's eight or so messages are
 // one job to insert, claim and complete instead of eight, and its handler sends them side
 // by side (hub.Deliver). Each delivery keeps its own attempts and status; a job whose
-// deliveries did not all succeed is retried for those that are left.
+// deliveries did not all succeed is retried for those that are left. A delivery without an
+// idempotency key gets the one derived from its submission and recipient, with the message
+// UUID (delivery.IdempotencyKey, MessageUUID), as a planned one is read with (plannedOf).
 func InsertDeliveries(ctx context.Context, tx *Tx, ds []NewDelivery, now time.Time) error {
 	if len(ds) == 0 {
 		return nil
@@ -163,6 +165,9 @@ func InsertDeliveries(ctx context.Context, tx *Tx, ds []NewDelivery, now time.Ti
 		}
 		g.ids = append(g.ids, d.ID)
 		d.JobID, d.WindowStart, d.CreatedAt = g.id, now, now
+		if d.IdempotencyKey == "" { // derived from submission and recipient, as for planned ones
+			d.IdempotencyKey, d.MessageUUID = delivery.IdempotencyKey(d.SubmissionID, d.RecipientID), delivery.MessageUUID(d.SubmissionID, d.RecipientID)
+		}
 		if d.Status == "" {
 			d.Status = delivery.StatusQueued
 		}
